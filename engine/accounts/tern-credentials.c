@@ -160,7 +160,7 @@ tern_credentials_store_async (TernAccount         *account,
   g_return_if_fail (TERN_IS_ACCOUNT (account));
   g_return_if_fail (password != NULL);
 
-  task = g_task_new (account, cancellable, callback, user_data);
+  task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, tern_credentials_store_async);
   data = g_new0 (StoreData, 1);
   data->account = g_object_ref (account);
@@ -210,7 +210,7 @@ tern_credentials_lookup_async (TernAccount         *account,
 
   g_return_if_fail (TERN_IS_ACCOUNT (account));
 
-  task = g_task_new (account, cancellable, callback, user_data);
+  task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, tern_credentials_lookup_async);
   attributes = lookup_attributes (account, kind);
   secret_password_lookupv (get_schema (), attributes, cancellable,
@@ -252,7 +252,7 @@ tern_credentials_clear_async (TernAccount         *account,
 
   g_return_if_fail (TERN_IS_ACCOUNT (account));
 
-  task = g_task_new (account, cancellable, callback, user_data);
+  task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, tern_credentials_clear_async);
   g_hash_table_insert (attributes, (char *) "account", (char *) tern_account_get_id (account));
   secret_password_clearv (get_schema (), attributes, cancellable,

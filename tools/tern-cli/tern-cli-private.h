@@ -12,6 +12,14 @@ G_BEGIN_DECLS
 
 int   tern_cli_account        (int      argc,
                                char   **argv);
+int   tern_cli_folders        (int      argc,
+                               char   **argv);
+int   tern_cli_list           (int      argc,
+                               char   **argv);
+int   tern_cli_search         (int      argc,
+                               char   **argv);
+int   tern_cli_show           (int      argc,
+                               char   **argv);
 
 /* One clear line on stderr. */
 void  tern_cli_error          (const char *format,

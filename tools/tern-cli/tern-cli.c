@@ -18,6 +18,10 @@ static const char usage[] =
   "  account list      List the accounts [--json]\n"
   "  account remove    Remove an account and its stored password\n"
   "  account password  Store a new password for an account\n"
+  "  folders           List the stored folders and their counts [--account NAME] [--json]\n"
+  "  list              List messages [--account NAME] [--folder PATH | --unified] [--limit N] [--json]\n"
+  "  show ID           Show a stored message\n"
+  "  search QUERY      Search the stored mail [--limit N] [--json]\n"
   "\n"
   "Options:\n"
   "  --data-dir DIR    Keep config and data in DIR (also $TERN_DATA_DIR)\n"
@@ -142,8 +146,26 @@ main (int   argc,
       return TERN_CLI_EXIT_USAGE;
     }
 
-  if (strcmp (argv[i], "account") == 0)
-    return tern_cli_account (argc - i, argv + i);
+  {
+    static const struct {
+      const char *name;
+      int       (*run) (int, char **);
+    } commands[] = {
+      { "account", tern_cli_account },
+      { "folders", tern_cli_folders },
+      { "list", tern_cli_list },
+      { "search", tern_cli_search },
+      { "show", tern_cli_show },
+    };
+
+    for (guint c = 0; c < G_N_ELEMENTS (commands); c++)
+      if (strcmp (argv[i], commands[c].name) == 0)
+        {
+          /* GOption prints this as the program name in errors and help. */
+          argv[i] = g_strdup_printf ("tern-cli %s", commands[c].name);
+          return commands[c].run (argc - i, argv + i);
+        }
+  }
 
   tern_cli_error ("unknown command “%s”; see 'tern-cli --help'", argv[i]);
   return TERN_CLI_EXIT_USAGE;

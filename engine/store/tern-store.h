@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <sqlite3.h>
+
+#include "tern-message-info.h"
+#include "tern-store-changes.h"
+
+G_BEGIN_DECLS
+
+#define TERN_STORE_ERROR (tern_store_error_quark ())
+
+typedef enum
+{
+  TERN_STORE_ERROR_OPEN,          /* the database cannot be opened or created */
+  TERN_STORE_ERROR_NEWER_SCHEMA,  /* made by a newer Tern; not touched */
+  TERN_STORE_ERROR_CORRUPT,       /* the database is damaged */
+  TERN_STORE_ERROR_NO_SPACE,      /* the disk is full; nothing was lost */
+  TERN_STORE_ERROR_IO,            /* a message file could not be written or read */
+  TERN_STORE_ERROR_NOT_FOUND,     /* no such message or folder */
+  TERN_STORE_ERROR_CLOSED,        /* the store was closed */
+  TERN_STORE_ERROR_FAILED,
+} TernStoreError;
+
+GQuark tern_store_error_quark (void);
+
+/* The local cache: one SQLite database (WAL) and message files named by the
+ * store. Every write runs on the store's own writer thread in batched
+ * transactions; the main thread only reads, through tern_store_get_reader().
+ * After each commit the store emits ::changed on the main context it was
+ * opened on, coalesced. */
+#define TERN_TYPE_STORE (tern_store_get_type ())
+G_DECLARE_FINAL_TYPE (TernStore, tern_store, TERN, STORE, GObject)
+
+TernStore  *tern_store_open              (const char     *data_dir,
+                                          GError        **error);
+void        tern_store_close             (TernStore      *self);
+const char *tern_store_get_data_dir      (TernStore      *self);
+int         tern_store_get_schema_version (TernStore     *self);
+int         tern_store_get_latest_schema_version (void);
+
+/* The read connection of the thread that opened the store. */
+sqlite3    *tern_store_get_reader        (TernStore      *self);
+
+/* Message files. */
+char       *tern_store_dup_body_path     (TernStore      *self,
+                                          gint64          message_id);
+GBytes     *tern_store_load_body         (TernStore      *self,
+                                          gint64          message_id,
+                                          GError        **error);
+
+/* Reads on the reader connection. */
+gint64      tern_store_lookup_folder     (TernStore      *self,
+                                          const char     *account_id,
+                                          const char     *path);
+
+/* Writes. Each _async completes on the caller's thread-default context. */
+void        tern_store_ensure_account_async (TernStore           *self,
+                                             const char          *account_id,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+gboolean    tern_store_ensure_account_finish (TernStore          *self,
+                                              GAsyncResult       *result,
+                                              GError            **error);
+void        tern_store_remove_account_async (TernStore           *self,
+                                             const char          *account_id,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+gboolean    tern_store_remove_account_finish (TernStore          *self,
+                                              GAsyncResult       *result,
+                                              GError            **error);
+
+/* Creates the folder or updates its name, role and attributes; returns its id. */
+void        tern_store_ensure_folder_async (TernStore            *self,
+                                            const TernFolderInfo *info,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+gint64      tern_store_ensure_folder_finish (TernStore           *self,
+                                             GAsyncResult        *result,
+                                             GError             **error);
+
+/* Inserts summaries (the path of a first sync). A message whose UID or UIDL
+ * is already in the folder is skipped. Returns a GArray of gint64 row ids,
+ * one per info, 0 where skipped. */
+void        tern_store_insert_messages_async (TernStore          *self,
+                                              gint64              folder_id,
+                                              GPtrArray          *infos,
+                                              GCancellable       *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer            user_data);
+GArray     *tern_store_insert_messages_finish (TernStore         *self,
+                                               GAsyncResult      *result,
+                                               GError           **error);
+
+/* Stores a whole raw message: the file is written and made durable, then
+ * summarised and committed with its row. When this completes the message is
+ * safe on disk (the POP3 worker may then DELE it). */
+void        tern_store_add_message_async (TernStore          *self,
+                                          gint64              folder_id,
+                                          const TernMessageInfo *server_info,
+                                          GBytes             *raw,
+                                          GCancellable       *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer            user_data);
+gint64      tern_store_add_message_finish (TernStore         *self,
+                                           GAsyncResult      *result,
+                                           GError           **error);
+
+/* Stores the body of a message whose summary exists (fetched when opened). */
+void        tern_store_set_body_async    (TernStore          *self,
+                                          gint64              message_id,
+                                          GBytes             *raw,
+                                          GCancellable       *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer            user_data);
+gboolean    tern_store_set_body_finish   (TernStore          *self,
+                                          GAsyncResult       *result,
+                                          GError            **error);
+
+void        tern_store_update_flags_async (TernStore          *self,
+                                           GArray             *message_ids,
+                                           guint               add,
+                                           guint               remove,
+                                           GCancellable       *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer            user_data);
+gboolean    tern_store_update_flags_finish (TernStore         *self,
+                                            GAsyncResult      *result,
+                                            GError           **error);
+void        tern_store_delete_messages_async (TernStore          *self,
+                                              GArray             *message_ids,
+                                              GCancellable       *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer            user_data);
+gboolean    tern_store_delete_messages_finish (TernStore         *self,
+                                               GAsyncResult      *result,
+                                               GError           **error);
+void        tern_store_move_messages_async (TernStore          *self,
+                                            GArray             *message_ids,
+                                            gint64              folder_id,
+                                            GCancellable       *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer            user_data);
+gboolean    tern_store_move_messages_finish (TernStore         *self,
+                                             GAsyncResult      *result,
+                                             GError           **error);
+
+/* Completes once every write queued before it is committed. */
+void        tern_store_flush_async       (TernStore          *self,
+                                          GCancellable       *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer            user_data);
+gboolean    tern_store_flush_finish      (TernStore          *self,
+                                          GAsyncResult       *result,
+                                          GError            **error);
+
+G_END_DECLS

@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "tern-gen-store"
+
+/* Fills a store directly with synthetic mail for benchmarks and tests:
+ * several accounts with the usual folders, realistic sizes, threads, dates
+ * over several years, flags, previews and (for a fraction) body text for the
+ * search index. Deterministic for a given --seed.
+ *
+ *   tern-gen-store --data-dir DIR --messages 1000000 [--accounts 3]
+ *                  [--bodies 100000] [--seed 1] [--no-config]
+ */
+
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tern-engine.h"
+
+#define BATCH 5000
+
+static const char * const first_names[] = {
+  "Alice", "Bob", "Carol", "Dmitri", "Eve", "François", "Grace", "Hiro", "Ingrid", "José", "Kofi",
+  "Lena", "Mateo", "Nadia", "Olaf", "Priya", "Quentin", "Rosa", "Sven", "Tomás", "Ursula", "Viktor",
+  "Wen", "Xavier", "Yara", "Zoë", "Jürgen", "Ólafur", "Søren", "Małgorzata",
+};
+static const char * const last_names[] = {
+  "Anders", "Baker", "Chen", "Dubois", "Evans", "Fischer", "García", "Huber", "Ivanova", "Jensen",
+  "Kowalski", "López", "Müller", "Nakamura", "O'Brien", "Petrov", "Rossi", "Schmidt", "Tanaka", "Weber",
+};
+static const char * const domains[] = {
+  "example.com", "example.org", "mail.example.net", "lists.example.org", "corp.example.com", "uni.example.edu",
+};
+static const char * const words[] = {
+  "invoice", "meeting", "report", "quarterly", "budget", "release", "schedule", "review", "draft",
+  "proposal", "lunch", "travel", "conference", "update", "question", "project", "deadline", "contract",
+  "design", "feedback", "server", "backup", "holiday", "team", "plan", "notes", "agenda", "summary",
+  "café", "naïve", "résumé", "Straße", "garden", "photos", "weekend", "birthday", "tickets", "order",
+  "shipping", "receipt", "security", "password", "newsletter", "patch", "kernel", "build", "tests",
+};
+static const char * const folder_names[] = { "INBOX", "Archive", "Sent", "Lists/GNOME", "Lists/Debian", "Work", "Trash" };
+static const char * const folder_roles[] = { "inbox", "archive", "sent", NULL, NULL, NULL, "trash" };
+/* Share of messages per folder, in percent. */
+static const guint folder_share[] = { 55, 20, 10, 6, 4, 4, 1 };
+
+static const char *
+pick (GRand              *rand,
+      const char * const *list,
+      guint               n)
+{
+  return list[g_rand_int_range (rand, 0, n)];
+}
+
+#define PICK(rand, list) pick (rand, list, G_N_ELEMENTS (list))
+
+static char *
+make_sentence (GRand *rand,
+               guint  n_words)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < n_words; i++)
+    {
+      if (i > 0)
+        g_string_append_c (s, ' ');
+      g_string_append (s, PICK (rand, words));
+    }
+  if (s->len > 0)
+    s->str[0] = g_ascii_toupper (s->str[0]);
+  return g_string_free (s, FALSE);
+}
+
+typedef struct
+{
+  char   *message_id;
+  char   *subject;
+  char  **references;
+} ThreadTip;
+
+static void
+thread_tip_clear (ThreadTip *tip)
+{
+  g_clear_pointer (&tip->message_id, g_free);
+  g_clear_pointer (&tip->subject, g_free);
+  g_clear_pointer (&tip->references, g_strfreev);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *data_dir = NULL;
+  gint64 n_messages = 10000;
+  int n_accounts = 3;
+  gint64 n_bodies = 0;
+  int seed = 1;
+  gboolean no_config = FALSE;
+  GOptionEntry entries[] = {
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "The data dir to fill (as tern --data-dir)", "DIR" },
+    { "messages", 0, 0, G_OPTION_ARG_INT64, &n_messages, "Messages in all (default 10000)", "N" },
+    { "accounts", 0, 0, G_OPTION_ARG_INT, &n_accounts, "Accounts (default 3)", "N" },
+    { "bodies", 0, 0, G_OPTION_ARG_INT64, &n_bodies, "Messages with body text in the search index", "N" },
+    { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Random seed (default 1)", "N" },
+    { "no-config", 0, 0, G_OPTION_ARG_NONE, &no_config, "Do not write account config files", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("- fill a Tern store with synthetic mail");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernStore) store = NULL;
+  g_autoptr(GRand) rand = NULL;
+  g_autoptr(TernAccountManager) manager = NULL;
+  g_autofree char *accounts_dir = NULL;
+  ThreadTip tips[64] = { { 0 } };
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 span = 5 * 365 * 86400LL;
+  gint64 done = 0;
+  gint64 start_us;
+  guint n_folders = G_N_ELEMENTS (folder_names);
+  g_autofree gint64 *folder_ids = NULL;
+
+  setlocale (LC_ALL, "");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("tern-gen-store: %s\n", error->message);
+      return 2;
+    }
+  if (data_dir == NULL || n_messages < 0 || n_accounts < 1 || n_accounts > 26)
+    {
+      g_printerr ("tern-gen-store: --data-dir is required; --accounts is 1 to 26\n");
+      return 2;
+    }
+
+  tern_paths_set_data_dir (data_dir);
+  g_mkdir_with_parents (tern_paths_get_data_dir (), 0700);
+  store = tern_store_open (tern_paths_get_data_dir (), &error);
+  if (store == NULL)
+    {
+      g_printerr ("tern-gen-store: %s\n", error->message);
+      return 1;
+    }
+  rand = g_rand_new_with_seed (seed);
+  folder_ids = g_new0 (gint64, n_accounts * n_folders);
+
+  accounts_dir = tern_paths_get_accounts_dir ();
+  manager = tern_account_manager_new (accounts_dir);
+  tern_account_manager_load (manager, NULL);
+
+  for (int a = 0; a < n_accounts; a++)
+    {
+      g_autofree char *id = g_strdup_printf ("gen%c", 'a' + a);
+      g_autofree char *name = g_strdup_printf ("Account %c", 'A' + a);
+
+      if (!no_config && tern_account_manager_lookup (manager, id) == NULL)
+        {
+          g_autoptr(TernAccount) account = tern_account_new (id);
+          g_autofree char *email = g_strdup_printf ("me%c@example.com", 'a' + a);
+
+          tern_account_set_name (account, name);
+          tern_account_set_email (account, email);
+          tern_account_set_host (account, "imap.example.com");
+          tern_account_set_username (account, email);
+          if (!tern_account_manager_add (manager, account, &error))
+            {
+              g_printerr ("tern-gen-store: %s\n", error->message);
+              return 1;
+            }
+        }
+      for (guint f = 0; f < n_folders; f++)
+        {
+          g_autoptr(TernFolderInfo) info = tern_folder_info_new (id, folder_names[f], "/", folder_roles[f]);
+          TernWait wait;
+
+          tern_wait_begin (&wait);
+          tern_store_ensure_folder_async (store, info, NULL, tern_wait_cb, &wait);
+          folder_ids[a * n_folders + f] = tern_store_ensure_folder_finish (store, tern_wait_end (&wait), &error);
+          tern_wait_clear (&wait);
+          if (error != NULL)
+            {
+              g_printerr ("tern-gen-store: %s\n", error->message);
+              return 1;
+            }
+        }
+    }
+
+  start_us = g_get_monotonic_time ();
+  while (done < n_messages)
+    {
+      /* One batch per (account, folder) so each insert op targets one folder. */
+      int a = g_rand_int_range (rand, 0, n_accounts);
+      guint share = g_rand_int_range (rand, 0, 100);
+      guint f = 0;
+      gint64 batch = MIN (BATCH, n_messages - done);
+      g_autoptr(GPtrArray) infos = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_message_info_free);
+      TernWait wait;
+      g_autoptr(GArray) ids = NULL;
+
+      for (guint acc = folder_share[0]; share >= acc && f + 1 < n_folders; acc += folder_share[++f])
+        ;
+
+      for (gint64 i = 0; i < batch; i++)
+        {
+          TernMessageInfo *info = tern_message_info_new ();
+          gint64 n = done + i;
+          ThreadTip *tip = &tips[g_rand_int_range (rand, 0, G_N_ELEMENTS (tips))];
+          double age = pow (g_rand_double (rand), 2.5);   /* recent mail is denser */
+          const char *first = PICK (rand, first_names);
+          const char *last = PICK (rand, last_names);
+          g_autofree char *sentence = make_sentence (rand, 4 + g_rand_int_range (rand, 0, 12));
+
+          info->message_id = g_strdup_printf ("gen-%d-%" G_GINT64_FORMAT "@%s", seed, n, PICK (rand, domains));
+          if (tip->message_id != NULL && g_rand_int_range (rand, 0, 100) < 35)
+            {
+              /* A reply continuing an earlier conversation. */
+              GStrvBuilder *refs = g_strv_builder_new ();
+
+              if (tip->references != NULL)
+                g_strv_builder_addv (refs, (const char **) tip->references);
+              g_strv_builder_add (refs, tip->message_id);
+              info->references = g_strv_builder_end (refs);
+              g_strv_builder_unref (refs);
+              info->in_reply_to = g_strdup (tip->message_id);
+              info->subject = g_strdup_printf ("Re: %s", tip->subject);
+            }
+          else
+            {
+              thread_tip_clear (tip);
+              info->subject = make_sentence (rand, 2 + g_rand_int_range (rand, 0, 6));
+              tip->subject = g_strdup (info->subject);
+            }
+          if (info->references == NULL || g_strv_length (info->references) < 30)
+            {
+              char **old_refs = tip->references;
+
+              tip->references = g_strdupv (info->references);
+              g_strfreev (old_refs);
+              g_free (tip->message_id);
+              tip->message_id = g_strdup (info->message_id);
+            }
+
+          info->uid = (guint32) (n + 1);
+          info->from_name = g_strdup_printf ("%s %s", first, last);
+          info->from_addr = g_ascii_strdown (first, -1);
+          {
+            char *addr = g_strdup_printf ("%s.%s@%s", info->from_addr, last, PICK (rand, domains));
+
+            g_free (info->from_addr);
+            info->from_addr = addr;
+          }
+          info->to = g_strdup_printf ("me%c@example.com", 'a' + a);
+          info->date = now - (gint64) (age * span) - g_rand_int_range (rand, 0, 3600);
+          info->internal_date = info->date + g_rand_int_range (rand, 0, 120);
+          info->size = 1500 + (gint64) (exp (g_rand_double_range (rand, 0, 9))) * 40;
+          info->flags = (g_rand_int_range (rand, 0, 100) < 80 ? TERN_FLAG_SEEN : 0) |
+                        (g_rand_int_range (rand, 0, 100) < 5 ? TERN_FLAG_FLAGGED : 0) |
+                        (g_rand_int_range (rand, 0, 100) < 3 ? TERN_FLAG_ANSWERED : 0);
+          info->has_attachments = g_rand_int_range (rand, 0, 100) < 12;
+          info->preview = g_strdup (sentence);
+          if (n < n_bodies)
+            {
+              g_autofree char *more = make_sentence (rand, 40 + g_rand_int_range (rand, 0, 200));
+
+              info->body_text = g_strconcat (sentence, ". ", more, NULL);
+            }
+          g_ptr_array_add (infos, info);
+        }
+
+      tern_wait_begin (&wait);
+      tern_store_insert_messages_async (store, folder_ids[a * n_folders + f], infos, NULL, tern_wait_cb, &wait);
+      ids = tern_store_insert_messages_finish (store, tern_wait_end (&wait), &error);
+      tern_wait_clear (&wait);
+      if (ids == NULL)
+        {
+          g_printerr ("tern-gen-store: %s\n", error->message);
+          return 1;
+        }
+      done += batch;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (tips); i++)
+    thread_tip_clear (&tips[i]);
+
+  {
+    double seconds = (g_get_monotonic_time () - start_us) / 1e6;
+
+    printf ("generated %" G_GINT64_FORMAT " messages in %d accounts in %.2f s (%.0f msgs/s)\n",
+            n_messages, n_accounts, seconds, seconds > 0 ? n_messages / seconds : 0.0);
+  }
+  tern_store_close (store);
+  return 0;
+}
