@@ -13,6 +13,7 @@
 #include "tern-mime-summary.h"
 #include "tern-store-private.h"
 #include "tern-store-resources.h"
+#include "tern-thread-keys.h"
 
 #define MIGRATIONS_PATH "/io/github/ternmail/Tern/engine/migrations"
 #define MAX_BATCH_OPS   512
@@ -1268,52 +1269,95 @@ tern_store_ensure_folder_finish (TernStore     *self,
   return g_task_propagate_int (G_TASK (result), error);
 }
 
-/* Threads: conversation grouping by Message-ID, In-Reply-To and References,
- * with a subject fallback only for replies that carry none of them. */
+/* Threads: where a message goes is decided by tern_thread_place() (pure,
+ * tested alone); the store answers its lookups within one account and
+ * applies the placement. */
 
-#define SUBJECT_FALLBACK_WINDOW (30 * 24 * 3600)
-
-static gboolean
-subject_is_reply (const char *subject)
+typedef struct
 {
-  static const char * const prefixes[] = { "re:", "aw:", "sv:", "vs:", "antw:", "réf:", "ref:", "fwd:", "fw:", "wg:", "tr:" };
-  g_autofree char *folded = NULL;
-  const char *p;
+  TernStore  *self;
+  const char *account_id;
+  GError    **error;
+  gboolean    failed;
+} ThreadLookupData;
 
-  if (subject == NULL)
-    return FALSE;
-  while (*subject == ' ' || *subject == '\t')
-    subject++;
-  /* "[list] Re: …" */
-  if (*subject == '[')
+static gint64
+lookup_thread_by_message_id (const char *message_id,
+                             gpointer    user_data)
+{
+  ThreadLookupData *data = user_data;
+  sqlite3_stmt *stmt;
+  gint64 thread = 0;
+
+  if (data->failed)
+    return 0;
+  stmt = writer_stmt (data->self, "SELECT thread_id FROM messages WHERE account_id = ? AND message_id = ?"
+                                  " AND thread_id IS NOT NULL LIMIT 1", data->error);
+  if (stmt == NULL)
     {
-      p = strchr (subject, ']');
-      if (p != NULL)
-        subject = p + 1;
-      while (*subject == ' ')
-        subject++;
+      data->failed = TRUE;
+      return 0;
     }
-  folded = g_utf8_casefold (subject, MIN (strlen (subject), 16));
-  for (guint i = 0; i < G_N_ELEMENTS (prefixes); i++)
-    if (g_str_has_prefix (folded, prefixes[i]))
-      return TRUE;
-  return FALSE;
+  bind_text (stmt, 1, data->account_id);
+  bind_text (stmt, 2, message_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    thread = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return thread;
+}
+
+static void
+lookup_threads_referencing (const char *message_id,
+                            GArray     *thread_ids,
+                            gpointer    user_data)
+{
+  ThreadLookupData *data = user_data;
+  sqlite3_stmt *stmt;
+
+  if (data->failed)
+    return;
+  stmt = writer_stmt (data->self, "SELECT DISTINCT m.thread_id FROM message_refs r JOIN messages m ON m.id = r.message_row"
+                                  " WHERE r.account_id = ? AND r.ref = ? AND m.thread_id IS NOT NULL", data->error);
+  if (stmt == NULL)
+    {
+      data->failed = TRUE;
+      return;
+    }
+  bind_text (stmt, 1, data->account_id);
+  bind_text (stmt, 2, message_id);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gint64 thread = sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (thread_ids, thread);
+    }
+  sqlite3_reset (stmt);
 }
 
 static gint64
-lookup_thread_by_message_id (TernStore   *self,
-                             const char  *account_id,
-                             const char  *message_id,
-                             GError     **error)
+lookup_thread_by_subject (const char *normalized_subject,
+                          gint64      since,
+                          gint64      until,
+                          gpointer    user_data)
 {
-  sqlite3_stmt *stmt = writer_stmt (self, "SELECT thread_id FROM messages WHERE account_id = ? AND message_id = ?"
-                                          " AND thread_id IS NOT NULL LIMIT 1", error);
+  ThreadLookupData *data = user_data;
+  sqlite3_stmt *stmt;
   gint64 thread = 0;
 
+  if (data->failed)
+    return 0;
+  stmt = writer_stmt (data->self, "SELECT thread_id FROM messages WHERE account_id = ?1 AND thread_subject = ?2"
+                                  " AND date BETWEEN ?3 AND ?4 AND thread_id IS NOT NULL"
+                                  " ORDER BY abs(date - (?3 + ?4) / 2) LIMIT 1", data->error);
   if (stmt == NULL)
-    return -1;
-  bind_text (stmt, 1, account_id);
-  bind_text (stmt, 2, message_id);
+    {
+      data->failed = TRUE;
+      return 0;
+    }
+  bind_text (stmt, 1, data->account_id);
+  bind_text (stmt, 2, normalized_subject);
+  sqlite3_bind_int64 (stmt, 3, since);
+  sqlite3_bind_int64 (stmt, 4, until);
   if (sqlite3_step (stmt) == SQLITE_ROW)
     thread = sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
@@ -1355,158 +1399,58 @@ merge_thread (TernStore  *self,
   return step_done (self, stmt, error);
 }
 
-/* Returns the thread the message joins, merging threads it links. */
-static gint64
+static char *
+bracket (const char *id)
+{
+  return id != NULL ? g_strdup_printf ("<%s>", id) : NULL;
+}
+
+/* Places the message in a thread, merging the threads it links. Returns the
+ * placement (for the ids and subject the store keeps), or NULL on error. */
+static TernThreadPlacement *
 assign_thread (TernStore              *self,
                Txn                    *txn,
                const char             *account_id,
                const TernMessageInfo  *info,
-               const char             *thread_subject,
+               gint64                 *thread,
                GError                **error)
 {
-  gint64 thread = 0;
-  gboolean has_links = info->in_reply_to != NULL || (info->references != NULL && info->references[0] != NULL);
+  ThreadLookupData data = { self, account_id, error, FALSE };
+  TernThreadLookup lookup = { lookup_thread_by_message_id, lookup_threads_referencing, lookup_thread_by_subject };
+  g_autofree char *message_id = bracket (info->message_id);
+  g_autofree char *in_reply_to = bracket (info->in_reply_to);
+  g_autoptr(GString) references = g_string_new (NULL);
+  g_autoptr(TernThreadPlacement) placement = NULL;
+  TernThreadMessage message;
   sqlite3_stmt *stmt;
 
-  /* Another copy of the same message (e.g. in Sent and in Inbox). */
-  if (info->message_id != NULL)
-    thread = lookup_thread_by_message_id (self, account_id, info->message_id, error);
-  if (thread < 0)
-    return -1;
+  for (guint i = 0; info->references != NULL && info->references[i] != NULL; i++)
+    g_string_append_printf (references, "<%s> ", info->references[i]);
+  message.message_id = message_id;
+  message.in_reply_to = in_reply_to;
+  message.references = references->len ? references->str : NULL;
+  message.subject = info->subject;
+  message.date = info->date;
 
-  /* The nearest ancestor we know: In-Reply-To, then References, last first. */
-  if (thread == 0 && info->in_reply_to != NULL)
-    thread = lookup_thread_by_message_id (self, account_id, info->in_reply_to, error);
-  for (guint n = info->references ? g_strv_length (info->references) : 0; thread == 0 && n > 0; n--)
-    thread = lookup_thread_by_message_id (self, account_id, info->references[n - 1], error);
-  if (thread < 0)
-    return -1;
+  placement = tern_thread_place (&message, &lookup, &data);
+  if (data.failed)
+    return NULL;
 
-  /* Later references that live in other threads are the same conversation. */
-  if (thread > 0)
-    {
-      for (guint i = 0; info->references != NULL && info->references[i] != NULL; i++)
-        {
-          gint64 other = lookup_thread_by_message_id (self, account_id, info->references[i], error);
-
-          if (other < 0 || !merge_thread (self, txn, other, thread, error))
-            return -1;
-        }
-    }
-
-  if (thread == 0 && !has_links && thread_subject != NULL && subject_is_reply (info->subject))
-    {
-      stmt = writer_stmt (self, "SELECT thread_id FROM messages WHERE account_id = ? AND thread_subject = ?"
-                                " AND date BETWEEN ? AND ? ORDER BY abs(date - ?) LIMIT 1", error);
-      if (stmt == NULL)
-        return -1;
-      bind_text (stmt, 1, account_id);
-      bind_text (stmt, 2, thread_subject);
-      sqlite3_bind_int64 (stmt, 3, info->date - SUBJECT_FALLBACK_WINDOW);
-      sqlite3_bind_int64 (stmt, 4, info->date + SUBJECT_FALLBACK_WINDOW);
-      sqlite3_bind_int64 (stmt, 5, info->date);
-      if (sqlite3_step (stmt) == SQLITE_ROW)
-        thread = sqlite3_column_int64 (stmt, 0);
-      sqlite3_reset (stmt);
-    }
-
-  if (thread == 0)
+  *thread = placement->thread_id;
+  if (*thread == 0)
     {
       stmt = writer_stmt (self, "INSERT INTO threads (account_id) VALUES (?)", error);
       if (stmt == NULL)
-        return -1;
+        return NULL;
       bind_text (stmt, 1, account_id);
       if (!step_done (self, stmt, error))
-        return -1;
-      thread = sqlite3_last_insert_rowid (txn->db);
+        return NULL;
+      *thread = sqlite3_last_insert_rowid (txn->db);
     }
-
-  /* Children that arrived before this message join it. */
-  if (info->message_id != NULL)
-    {
-      g_autoptr(GArray) others = g_array_new (FALSE, FALSE, sizeof (gint64));
-
-      stmt = writer_stmt (self, "SELECT DISTINCT m.thread_id FROM message_refs r JOIN messages m ON m.id = r.message_row"
-                                " WHERE r.account_id = ? AND r.ref = ? AND m.thread_id != ?", error);
-      if (stmt == NULL)
-        return -1;
-      bind_text (stmt, 1, account_id);
-      bind_text (stmt, 2, info->message_id);
-      sqlite3_bind_int64 (stmt, 3, thread);
-      while (sqlite3_step (stmt) == SQLITE_ROW)
-        {
-          gint64 other = sqlite3_column_int64 (stmt, 0);
-
-          g_array_append_val (others, other);
-        }
-      sqlite3_reset (stmt);
-      for (guint i = 0; i < others->len; i++)
-        if (!merge_thread (self, txn, g_array_index (others, gint64, i), thread, error))
-          return -1;
-    }
-  return thread;
-}
-
-static char *
-normalize_subject (const char *subject)
-{
-  GString *out;
-  const char *p = subject;
-  gboolean stripped = TRUE;
-
-  if (subject == NULL)
-    return NULL;
-  while (stripped)
-    {
-      stripped = FALSE;
-      while (*p == ' ' || *p == '\t')
-        p++;
-      if (*p == '[')
-        {
-          const char *end = strchr (p, ']');
-
-          if (end != NULL)
-            {
-              p = end + 1;
-              stripped = TRUE;
-              continue;
-            }
-        }
-      if (subject_is_reply (p))
-        {
-          const char *colon = strchr (p, ':');
-
-          if (colon != NULL)
-            {
-              p = colon + 1;
-              stripped = TRUE;
-            }
-        }
-    }
-  out = g_string_new (NULL);
-  for (; *p != '\0'; p++)
-    {
-      if (*p == ' ' || *p == '\t')
-        {
-          if (out->len > 0 && out->str[out->len - 1] != ' ')
-            g_string_append_c (out, ' ');
-        }
-      else
-        g_string_append_c (out, *p);
-    }
-  while (out->len > 0 && out->str[out->len - 1] == ' ')
-    g_string_truncate (out, out->len - 1);
-  if (out->len == 0)
-    {
-      g_string_free (out, TRUE);
+  for (guint i = 0; placement->merge_thread_ids != NULL && i < placement->merge_thread_ids->len; i++)
+    if (!merge_thread (self, txn, g_array_index (placement->merge_thread_ids, gint64, i), *thread, error))
       return NULL;
-    }
-  {
-    char *folded = g_utf8_casefold (out->str, -1);
-
-    g_string_free (out, TRUE);
-    return folded;
-  }
+  return g_steal_pointer (&placement);
 }
 
 /* Messages */
@@ -1565,16 +1509,20 @@ insert_message (TernStore              *self,
                 int                     body_state,
                 GError                **error)
 {
-  g_autofree char *thread_subject = normalize_subject (info->subject);
   g_autofree char *refs = info->references ? g_strjoinv (" ", info->references) : NULL;
   g_autofree char *addresses = NULL;
+  g_autoptr(TernThreadPlacement) placement = NULL;
+  const char *thread_subject;
   sqlite3_stmt *stmt;
-  gint64 thread;
+  gint64 thread = 0;
   gint64 id;
 
-  thread = assign_thread (self, txn, account_id, info, thread_subject, error);
-  if (thread < 0)
+  placement = assign_thread (self, txn, account_id, info, &thread, error);
+  if (placement == NULL)
     return 0;
+  thread_subject = placement->normalized_subject;
+  if (thread_subject != NULL && *thread_subject == '\0')
+    thread_subject = NULL;
 
   stmt = writer_stmt (self,
                       "INSERT INTO messages (account_id, folder_id, uid, uidl, message_id, in_reply_to, refs,"
@@ -1589,7 +1537,7 @@ insert_message (TernStore              *self,
   if (info->uid != 0)
     sqlite3_bind_int64 (stmt, 3, info->uid);
   bind_text (stmt, 4, info->uidl);
-  bind_text (stmt, 5, info->message_id);
+  bind_text (stmt, 5, placement->message_id ? placement->message_id : info->message_id);
   bind_text (stmt, 6, info->in_reply_to);
   bind_text (stmt, 7, refs);
   sqlite3_bind_int64 (stmt, 8, thread);
@@ -1613,25 +1561,14 @@ insert_message (TernStore              *self,
     return 0;
   id = sqlite3_last_insert_rowid (txn->db);
 
-  for (guint i = 0; info->references != NULL && info->references[i] != NULL; i++)
+  /* The ids it names, as the thread lookups will ask for them. */
+  for (guint i = 0; placement->references != NULL && i < placement->references->len; i++)
     {
       stmt = writer_stmt (self, "INSERT INTO message_refs (account_id, ref, message_row) VALUES (?, ?, ?)", error);
       if (stmt == NULL)
         return 0;
       bind_text (stmt, 1, account_id);
-      bind_text (stmt, 2, info->references[i]);
-      sqlite3_bind_int64 (stmt, 3, id);
-      if (!step_done (self, stmt, error))
-        return 0;
-    }
-  if (info->in_reply_to != NULL &&
-      (info->references == NULL || !g_strv_contains ((const char * const *) info->references, info->in_reply_to)))
-    {
-      stmt = writer_stmt (self, "INSERT INTO message_refs (account_id, ref, message_row) VALUES (?, ?, ?)", error);
-      if (stmt == NULL)
-        return 0;
-      bind_text (stmt, 1, account_id);
-      bind_text (stmt, 2, info->in_reply_to);
+      bind_text (stmt, 2, g_ptr_array_index (placement->references, i));
       sqlite3_bind_int64 (stmt, 3, id);
       if (!step_done (self, stmt, error))
         return 0;
