@@ -56,8 +56,15 @@ struct _Txn
   TernStoreChanges *changes;
   GArray           *files;     /* PendingFile */
   GPtrArray        *unlink_after_commit;
+  GHashTable       *added_counts;   /* folder id → CountDelta, for the running op */
   WriteOp          *op;
 };
+
+typedef struct
+{
+  gint64 total;
+  gint64 unread;
+} CountDelta;
 
 struct _TernStore
 {
@@ -575,6 +582,10 @@ complete_op (WriteOp *op)
     g_task_return_boolean (op->task, TRUE);
 }
 
+static gboolean flush_added_counts (TernStore  *self,
+                                    Txn        *txn,
+                                    GError    **error);
+
 static void
 run_batch (TernStore *self,
            GPtrArray *ops)
@@ -584,6 +595,7 @@ run_batch (TernStore *self,
     tern_store_changes_new (),
     g_array_new (FALSE, FALSE, sizeof (PendingFile)),
     g_ptr_array_new_with_free_func (g_free),
+    g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free),
     NULL
   };
   g_autoptr(GError) error = NULL;
@@ -605,7 +617,9 @@ run_batch (TernStore *self,
             }
           exec_sql (self->writer, "SAVEPOINT op", NULL);
           txn.op = op;
-          if (!op->func (self, &txn, op->data, &op->error))
+          g_hash_table_remove_all (txn.added_counts);
+          if (!op->func (self, &txn, op->data, &op->error) ||
+              !flush_added_counts (self, &txn, &op->error))
             {
               exec_sql (self->writer, "ROLLBACK TO op", NULL);
               discard_files (&txn, n_files);
@@ -659,6 +673,7 @@ run_batch (TernStore *self,
     pending_file_clear (&g_array_index (txn.files, PendingFile, i));
   g_array_unref (txn.files);
   g_ptr_array_unref (txn.unlink_after_commit);
+  g_hash_table_unref (txn.added_counts);
   tern_store_changes_unref (txn.changes);
 }
 
@@ -836,10 +851,20 @@ TernStore *
 tern_store_open (const char  *data_dir,
                  GError     **error)
 {
-  g_autoptr(TernStore) self = g_object_new (TERN_TYPE_STORE, NULL);
+  static gsize configured = 0;
+  g_autoptr(TernStore) self = NULL;
   g_autofree char *db_path = NULL;
   int version;
   int latest = tern_store_get_latest_schema_version ();
+
+  /* Each connection belongs to one thread; SQLite's global allocator
+   * statistics would only add a mutex to every allocation. */
+  if (g_once_init_enter (&configured))
+    {
+      sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
+      g_once_init_leave (&configured, 1);
+    }
+  self = g_object_new (TERN_TYPE_STORE, NULL);
 
   self->data_dir = g_strdup (data_dir);
   self->messages_dir = g_build_filename (data_dir, "messages", NULL);
@@ -1455,6 +1480,51 @@ assign_thread (TernStore              *self,
 
 /* Messages */
 
+static void
+count_added (Txn    *txn,
+             gint64  folder_id,
+             guint   flags)
+{
+  CountDelta *delta = g_hash_table_lookup (txn->added_counts, &folder_id);
+
+  if (delta == NULL)
+    {
+      delta = g_new0 (CountDelta, 1);
+      g_hash_table_insert (txn->added_counts, g_memdup2 (&folder_id, sizeof folder_id), delta);
+    }
+  delta->total++;
+  if ((flags & TERN_FLAG_SEEN) == 0)
+    delta->unread++;
+}
+
+/* The counters of the folders the op added to; deletes and updates keep
+ * them with triggers. */
+static gboolean
+flush_added_counts (TernStore  *self,
+                    Txn        *txn,
+                    GError    **error)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, txn->added_counts);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      CountDelta *delta = value;
+      sqlite3_stmt *stmt = writer_stmt (self, "UPDATE folders SET total = total + ?, unread = unread + ? WHERE id = ?", error);
+
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, delta->total);
+      sqlite3_bind_int64 (stmt, 2, delta->unread);
+      sqlite3_bind_int64 (stmt, 3, *(gint64 *) key);
+      if (!step_done (self, stmt, error))
+        return FALSE;
+    }
+  g_hash_table_remove_all (txn->added_counts);
+  return TRUE;
+}
+
 static gboolean
 message_exists (TernStore              *self,
                 gint64                  folder_id,
@@ -1600,6 +1670,7 @@ insert_message (TernStore              *self,
         return 0;
     }
 
+  count_added (txn, folder_id, info->flags);
   tern_store_changes_add_message (txn->changes, TERN_STORE_CHANGE_ADDED, id, folder_id, info->date, info->flags);
   return id;
 }

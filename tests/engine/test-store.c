@@ -89,7 +89,7 @@ test_migrate_from_older (void)
   g_assert_no_error (error);
   g_assert_cmpint (sqlite3_exec (db,
     "INSERT INTO accounts (id) VALUES ('old');"
-    "INSERT INTO folders (id, account_id, path, name, role) VALUES (1, 'old', 'INBOX', 'INBOX', 'inbox');"
+    "INSERT INTO folders (id, account_id, path, name, role, total, unread) VALUES (1, 'old', 'INBOX', 'INBOX', 'inbox', 1, 1);"
     "INSERT INTO messages (account_id, folder_id, uid, subject, date, flags) VALUES ('old', 1, 7, 'Kept', 100, 0);"
     "INSERT INTO messages_fts (rowid, subject, addresses, body) VALUES (1, 'Kept', 'a@b', 'kept body');",
     NULL, NULL, NULL), ==, SQLITE_OK);

@@ -72,6 +72,25 @@ make_sentence (GRand *rand,
 
 typedef struct
 {
+  TernStore *store;
+  guint      in_flight;
+  GError    *error;
+} Pipeline;
+
+static void
+inserted_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Pipeline *pipeline = user_data;
+  g_autoptr(GArray) ids = tern_store_insert_messages_finish (pipeline->store, result,
+                                                             pipeline->error ? NULL : &pipeline->error);
+
+  pipeline->in_flight--;
+}
+
+typedef struct
+{
   char   *message_id;
   char   *subject;
   char  **references;
@@ -117,6 +136,7 @@ main (int   argc,
   gint64 start_us;
   guint n_folders = G_N_ELEMENTS (folder_names);
   g_autofree gint64 *folder_ids = NULL;
+  Pipeline pipeline = { NULL, 0, NULL };
 
   setlocale (LC_ALL, "");
   g_option_context_add_main_entries (context, entries, NULL);
@@ -139,6 +159,7 @@ main (int   argc,
       g_printerr ("tern-gen-store: %s\n", error->message);
       return 1;
     }
+  pipeline.store = store;
   rand = g_rand_new_with_seed (seed);
   folder_ids = g_new0 (gint64, n_accounts * n_folders);
 
@@ -192,8 +213,6 @@ main (int   argc,
       guint f = 0;
       gint64 batch = MIN (BATCH, n_messages - done);
       g_autoptr(GPtrArray) infos = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_message_info_free);
-      TernWait wait;
-      g_autoptr(GArray) ids = NULL;
 
       for (guint acc = folder_share[0]; share >= acc && f + 1 < n_folders; acc += folder_share[++f])
         ;
@@ -209,7 +228,7 @@ main (int   argc,
           g_autofree char *sentence = make_sentence (rand, 4 + g_rand_int_range (rand, 0, 12));
 
           info->message_id = g_strdup_printf ("gen-%d-%" G_GINT64_FORMAT "@%s", seed, n, PICK (rand, domains));
-          if (tip->message_id != NULL && g_rand_int_range (rand, 0, 100) < 35)
+          if (tip->message_id != NULL && g_rand_int_range (rand, 0, 100) < 30)
             {
               /* A reply continuing an earlier conversation. */
               GStrvBuilder *refs = g_strv_builder_new ();
@@ -228,7 +247,8 @@ main (int   argc,
               info->subject = make_sentence (rand, 2 + g_rand_int_range (rand, 0, 6));
               tip->subject = g_strdup (info->subject);
             }
-          if (info->references == NULL || g_strv_length (info->references) < 30)
+          /* Most conversations are short; a long one starts over. */
+          if (info->references == NULL || g_strv_length (info->references) < 6)
             {
               char **old_refs = tip->references;
 
@@ -265,16 +285,24 @@ main (int   argc,
           g_ptr_array_add (infos, info);
         }
 
-      tern_wait_begin (&wait);
-      tern_store_insert_messages_async (store, folder_ids[a * n_folders + f], infos, NULL, tern_wait_cb, &wait);
-      ids = tern_store_insert_messages_finish (store, tern_wait_end (&wait), &error);
-      tern_wait_clear (&wait);
-      if (ids == NULL)
+      /* Keep the writer busy while the next batch is made. */
+      pipeline.in_flight++;
+      tern_store_insert_messages_async (store, folder_ids[a * n_folders + f], infos, NULL, inserted_cb, &pipeline);
+      while (pipeline.in_flight >= 3)
+        g_main_context_iteration (NULL, TRUE);
+      if (pipeline.error != NULL)
         {
-          g_printerr ("tern-gen-store: %s\n", error->message);
+          g_printerr ("tern-gen-store: %s\n", pipeline.error->message);
           return 1;
         }
       done += batch;
+    }
+  while (pipeline.in_flight > 0)
+    g_main_context_iteration (NULL, TRUE);
+  if (pipeline.error != NULL)
+    {
+      g_printerr ("tern-gen-store: %s\n", pipeline.error->message);
+      return 1;
     }
 
   for (guint i = 0; i < G_N_ELEMENTS (tips); i++)
