@@ -158,6 +158,8 @@ main (int   argc,
   g_test_add_func ("/tern/credentials/visible-to-secret-tool", test_attributes_visible_to_secret_tool);
 
   ret = g_test_run ();
+  /* Let go of the keyring's bus before it goes away. */
+  secret_service_disconnect ();
   tern_test_sandbox_stop (sandbox);
   return ret;
 }
