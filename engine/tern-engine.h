@@ -6,3 +6,4 @@
 #include "tern-account.h"
 #include "tern-account-manager.h"
 #include "tern-credentials.h"
+#include "tern-mime-summary.h"
