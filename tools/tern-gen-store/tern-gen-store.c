@@ -154,6 +154,49 @@ thread_tip_clear (ThreadTip *tip)
   g_clear_pointer (&tip->references, g_strfreev);
 }
 
+/* Whole messages, as a POP3 download stores them: file and summary. */
+static gboolean
+import_messages (TernStore   *store,
+                 gint64       folder_id,
+                 const char  *dir,
+                 GError     **error)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, error);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  if (d == NULL)
+    return FALSE;
+  while ((name = g_dir_read_name (d)) != NULL)
+    if (g_str_has_suffix (name, ".eml"))
+      g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *path = g_build_filename (dir, g_ptr_array_index (names, i), NULL);
+      g_autofree char *contents = NULL;
+      g_autoptr(GBytes) raw = NULL;
+      gsize len;
+      TernWait wait;
+      gint64 id;
+
+      if (!g_file_get_contents (path, &contents, &len, error))
+        return FALSE;
+      raw = g_bytes_new_take (g_steal_pointer (&contents), len);
+      tern_wait_begin (&wait);
+      tern_store_add_message_async (store, folder_id, NULL, raw, NULL, tern_wait_cb, &wait);
+      id = tern_store_add_message_finish (store, tern_wait_end (&wait), error);
+      tern_wait_clear (&wait);
+      if (id == 0)
+        {
+          g_prefix_error (error, "%s: ", path);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -164,6 +207,7 @@ main (int   argc,
   gint64 n_bodies = 0;
   int seed = 1;
   gboolean no_config = FALSE;
+  g_autofree char *import_dir = NULL;
   GOptionEntry entries[] = {
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "The data dir to fill (as tern --data-dir)", "DIR" },
     { "messages", 0, 0, G_OPTION_ARG_INT64, &n_messages, "Messages in all (default 10000)", "N" },
@@ -171,6 +215,7 @@ main (int   argc,
     { "bodies", 0, 0, G_OPTION_ARG_INT64, &n_bodies, "Messages with body text in the search index", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Random seed (default 1)", "N" },
     { "no-config", 0, 0, G_OPTION_ARG_NONE, &no_config, "Do not write account config files", NULL },
+    { "import", 0, 0, G_OPTION_ARG_FILENAME, &import_dir, "Also store each *.eml file of DIR whole in the first account's INBOX", "DIR" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- fill a Tern store with synthetic mail");
@@ -257,6 +302,12 @@ main (int   argc,
         }
     }
 
+  if (import_dir != NULL && !import_messages (store, folder_ids[0], import_dir, &error))
+    {
+      g_printerr ("tern-gen-store: %s\n", error->message);
+      return 1;
+    }
+
   start_us = g_get_monotonic_time ();
   while (done < n_messages)
     {
@@ -264,7 +315,8 @@ main (int   argc,
       int a = g_rand_int_range (rand, 0, n_accounts);
       guint share = g_rand_int_range (rand, 0, 100);
       guint f = 0;
-      gint64 batch = MIN (BATCH, n_messages - done);
+      /* Small stores still spread over every account and folder. */
+      gint64 batch = MIN (CLAMP (n_messages / 64, 1, BATCH), n_messages - done);
       g_autoptr(GPtrArray) infos = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_message_info_free);
 
       for (guint acc = folder_share[0]; share >= acc && f + 1 < n_folders; acc += folder_share[++f])
