@@ -147,7 +147,6 @@ rebuild_account (TernFolderTree *self,
   g_autoptr(GHashTable) children = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
   g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func (g_object_unref);
   GPtrArray *top = g_ptr_array_new ();
-  g_autofree char **parents = NULL;
 
   if (sqlite3_prepare_v2 (db, "SELECT id, path, name, parent_path, role, unread, total FROM folders"
                               " WHERE account_id = ?", -1, &stmt, NULL) != SQLITE_OK)

@@ -151,8 +151,10 @@ merge_keys (GArray *a,
       else
         g_array_append_val (out, g_array_index (b, Key, j++));
     }
-  g_array_append_vals (out, (Key *) a->data + i, a->len - i);
-  g_array_append_vals (out, (Key *) b->data + j, b->len - j);
+  if (i < a->len)
+    g_array_append_vals (out, &g_array_index (a, Key, i), a->len - i);
+  if (j < b->len)
+    g_array_append_vals (out, &g_array_index (b, Key, j), b->len - j);
   return out;
 }
 
