@@ -7,6 +7,7 @@
 #include "tern-account-manager.h"
 #include "tern-credentials.h"
 #include "tern-net-error.h"
+#include "tern-backoff.h"
 #include "tern-certificate-info.h"
 #include "tern-certificate-prompt.h"
 #include "tern-protocol-log.h"
