@@ -512,21 +512,57 @@ load_all_sync (TernMessageList *self)
 /* Makes the key array complete without telling anyone: for get_item()
  * past the prefix before the background load finished. The counts said how
  * many there are; the load agrees unless the counters are off. */
+static gboolean
+extends_prefix (GArray *full,
+                GArray *prefix)
+{
+  if (full->len < prefix->len)
+    return FALSE;
+  for (guint i = 0; i < prefix->len; i++)
+    if (compare_keys (&g_array_index (full, Key, i), &g_array_index (prefix, Key, i)) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+deferred_reset_cb (gpointer user_data)
+{
+  TernMessageList *self = user_data;
+  guint old_n = self->n_total;
+
+  self->reset_source = 0;
+  /* Listeners were told n_total; the keys are the store's now. */
+  cache_clear (self);
+  if (self->conversations)
+    {
+      g_clear_pointer (&self->conv, g_array_unref);
+      self->conv = build_conversations (self->keys);
+    }
+  self->n_total = self->keys->len;
+  g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, get_n_items (self));
+  notify_n_items (self, old_n);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 complete_silently (TernMessageList *self)
 {
   GArray *keys;
+  gboolean consistent;
 
   if (self->complete)
     return;
   g_cancellable_cancel (self->load_cancellable);
   self->generation++;
   keys = load_all_sync (self);
+  consistent = keys->len == self->n_total && extends_prefix (keys, self->keys);
   g_clear_pointer (&self->keys, g_array_unref);
   self->keys = keys;
   self->complete = TRUE;
-  if (keys->len != self->n_total)
-    g_warning ("Message list counters said %u, the index holds %u", self->n_total, keys->len);
+  /* The store moved on before its ::changed arrived: no signal may be sent
+   * from inside get_item(), so the correction follows from an idle. */
+  if (!consistent && self->reset_source == 0)
+    self->reset_source = g_idle_add (deferred_reset_cb, self);
 }
 
 static void
@@ -557,6 +593,7 @@ typedef struct
   guint    generation;
 } LoadRequest;
 
+
 static void
 loaded_cb (GObject      *object,
            GAsyncResult *result,
@@ -586,9 +623,11 @@ loaded_cb (GObject      *object,
       g_array_unref (keys);
       return;
     }
-  /* No change arrived meanwhile (that would have bumped the generation), so
-   * the full list extends the prefix we handed out. */
-  if (keys->len == self->n_total)
+  /* No change was delivered meanwhile (that would have bumped the
+   * generation), but the thread may have seen commits whose ::changed is
+   * still on its way: take the list silently only if it extends what was
+   * handed out; otherwise tell everyone. */
+  if (keys->len == self->n_total && extends_prefix (keys, self->keys))
     {
       g_clear_pointer (&self->keys, g_array_unref);
       self->keys = keys;
@@ -734,7 +773,20 @@ apply_change (TernMessageList              *self,
   if (present)
     cache_remove (self, change->message_id);
 
-  if (present && member)
+  if (present && member && current.date != change->date)
+    {
+      /* Its sort key moved: out of the old place, into the new one. */
+      g_array_remove_index (self->keys, pos);
+      if (emit)
+        g_list_model_items_changed (G_LIST_MODEL (self), pos, 1, 0);
+      key.date = current.date;
+      key.thread = thread;
+      pos = bsearch_key (self->keys, &key, &present);
+      g_array_insert_val (self->keys, pos, key);
+      if (emit)
+        g_list_model_items_changed (G_LIST_MODEL (self), pos, 0, 1);
+    }
+  else if (present && member)
     {
       g_array_index (self->keys, Key, pos).thread = thread;
       if (emit)

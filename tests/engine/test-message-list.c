@@ -301,7 +301,10 @@ test_randomized (Fixture       *f,
         }
       tern_test_drain_changes (f->store);
       for (guint v = 0; v < G_N_ELEMENTS (views); v++)
-        assert_matches_sql (f->store, views[v].shadow, views[v].where);
+        {
+          g_test_message ("round %u, view %u", round, v);
+          assert_matches_sql (f->store, views[v].shadow, views[v].where);
+        }
     }
 
   /* Every change was told as a small splice, never as a reset. */

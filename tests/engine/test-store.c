@@ -189,6 +189,16 @@ test_insert_and_counts (Fixture       *f,
   /* The address book saw the sender. */
   g_assert_cmpint (tern_test_query_int (f->store, "SELECT times_seen FROM addresses WHERE address = 'SENDER@example.test'"), ==, 100);
 
+  /* An id never names a second message, even after the newest is deleted. */
+  {
+    gint64 newest = tern_test_query_int (f->store, "SELECT max(id) FROM messages");
+    gint64 next;
+
+    tern_test_delete (f->store, newest);
+    next = tern_test_insert_one (f->store, f->inbox, tern_test_message_info ("again@t", "Again", 5));
+    g_assert_cmpint (next, >, newest);
+  }
+
   tern_test_drain_changes (f->store);
   g_signal_handlers_disconnect_by_data (f->store, &log);
   tern_store_changes_unref (log.all);

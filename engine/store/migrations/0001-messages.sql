@@ -32,8 +32,10 @@ CREATE TABLE threads (
   account_id    TEXT NOT NULL
 );
 
+-- AUTOINCREMENT: an id never names a second message, so a stale reference
+-- (a queued action, an open reader, a list's cache) cannot reach another one.
 CREATE TABLE messages (
-  id            INTEGER PRIMARY KEY,
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
   account_id    TEXT NOT NULL,
   folder_id     INTEGER NOT NULL REFERENCES folders (id) ON DELETE CASCADE,
   uid           INTEGER,              -- IMAP UID within the folder's UIDVALIDITY
