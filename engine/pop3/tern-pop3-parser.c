@@ -321,21 +321,24 @@ feed_listing (TernPop3Parser  *self,
           return fail (self);
         }
       entry.uid = g_strndup (rest, end - rest);
-      if (!g_hash_table_add (self->uids, entry.uid))
+      /* Not g_hash_table_add(): it would replace the borrowed key. */
+      if (g_hash_table_contains (self->uids, entry.uid))
         {
+          g_free (entry.uid);
           fail_protocol (error, "a duplicate unique id");
           return fail (self);
         }
     }
-  if (!g_hash_table_add (self->numbers, GUINT_TO_POINTER (entry.number)))
+  if (g_hash_table_contains (self->numbers, GUINT_TO_POINTER (entry.number)))
     {
-      if (entry.uid != NULL)
-        g_hash_table_steal (self->uids, entry.uid);
       g_free (entry.uid);
       fail_protocol (error, "a duplicate message number");
       return fail (self);
     }
-  /* The hash table borrows the uid from the entry. */
+  g_hash_table_add (self->numbers, GUINT_TO_POINTER (entry.number));
+  /* The set borrows the uid from the entry, which the array owns. */
+  if (entry.uid != NULL)
+    g_hash_table_add (self->uids, entry.uid);
   g_array_append_val (self->entries, entry);
   return TERN_POP3_PARSE_MORE;
 }

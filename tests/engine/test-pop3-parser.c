@@ -288,6 +288,7 @@ test_abuse (void)
 
   expect_error (TERN_POP3_REPLY_UIDL, "+OK\r\n1 a\r\n2 a\r\n.\r\n", 19, TERN_POP3_ERROR_PROTOCOL);  /* duplicate uid */
   expect_error (TERN_POP3_REPLY_UIDL, "+OK\r\n1 a\r\n1 b\r\n.\r\n", 19, TERN_POP3_ERROR_PROTOCOL);  /* duplicate number */
+  expect_error (TERN_POP3_REPLY_UIDL, "+OK\r\n1 a\r\n1 a\r\n.\r\n", 19, TERN_POP3_ERROR_PROTOCOL);  /* both */
   expect_error (TERN_POP3_REPLY_UIDL, "+OK\r\n1 \r\n.\r\n", 12, TERN_POP3_ERROR_PROTOCOL);          /* empty uid */
   expect_error (TERN_POP3_REPLY_UIDL, "+OK\r\n1\r\n.\r\n", 11, TERN_POP3_ERROR_PROTOCOL);           /* no uid */
   expect_error (TERN_POP3_REPLY_UIDL, "+OK\r\n1 a b\r\n.\r\n", 15, TERN_POP3_ERROR_PROTOCOL);       /* space */
@@ -308,8 +309,17 @@ test_abuse (void)
     g_autofree char *text = g_strdup_printf ("+OK\r\n1 %s\r\n.\r\n", uid);
 
     expect_error (TERN_POP3_REPLY_UIDL, text, strlen (text), TERN_POP3_ERROR_PROTOCOL);
-    text[7 + 70] = '\r';
-    text[7 + 71] = '\n';
+  }
+  /* 70 is still fine. */
+  {
+    g_autofree char *uid = g_strnfill (70, 'u');
+    g_autofree char *text = g_strdup_printf ("+OK\r\n1 %s\r\n.\r\n", uid);
+    g_autoptr(TernPop3Parser) parser = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_cmpint (feed_all (TERN_POP3_REPLY_UIDL, text, strlen (text), 0, &parser, &error), ==,
+                     TERN_POP3_PARSE_DONE);
+    g_assert_no_error (error);
   }
 
   /* Without the final dot, then the connection ends. */

@@ -1059,6 +1059,8 @@ test_fake_bad_greetings (void)
       fake_reply = greetings[i];
       server = fake_server (script_greeting);
       session = fake_session (server, TERN_SECURITY_NONE);
+      /* Silence is a bad greeting too, once the read times out. */
+      tern_connection_set_read_timeout (tern_pop3_session_get_connection (session), 1500);
       g_assert_false (session_open (session, &error));
       g_assert_error (error, TERN_POP3_ERROR, TERN_POP3_ERROR_GREETING);
       g_assert_nonnull (strstr (error->message, "127.0.0.1"));
