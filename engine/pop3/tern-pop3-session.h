@@ -22,9 +22,11 @@ G_BEGIN_DECLS
  * Commands queue: when CAPA offers PIPELINING, up to
  * TERN_POP3_SESSION_PIPELINE_WINDOW are in flight, else one at a time. Any
  * call may be made while others are pending; replies complete in order.
- * A broken reply, a lost connection or a cancelled call fails the session:
- * every pending call fails and the connection closes (POP3 cannot skip a
- * reply).
+ * A broken reply or a lost connection fails the session: every pending
+ * call fails and the connection closes. Cancelling a call does not cut its
+ * reply short (POP3 cannot skip one): the call fails with
+ * %G_IO_ERROR_CANCELLED once its reply is read and the session goes on;
+ * retr_many stops sending more RETRs. To stop at once, close the session.
  *
  * DELE only marks a message; the server removes it when QUIT succeeds. A
  * session that ends any other way (connection lost, process killed,
