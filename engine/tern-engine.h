@@ -23,3 +23,5 @@
 #include "tern-folder-tree.h"
 #include "tern-message.h"
 #include "tern-message-list.h"
+#include "tern-pop3-parser.h"
+#include "tern-pop3-session.h"

@@ -705,7 +705,6 @@ static void connect_tcp (GTask *task);
 static void
 connect_succeeded (GTask *task)
 {
-  g_autoptr(GTask) owned = task;  /* ours to drop or hand on */
   Op *op = g_task_get_task_data (task);
   TernConnection *self = op->self;
 
@@ -714,6 +713,7 @@ connect_succeeded (GTask *task)
   self->generation++;
   notify_state (self);
   g_task_return_boolean (task, TRUE);
+  g_object_unref (task);  /* the reference the caller handed us */
 }
 
 static void

@@ -133,9 +133,10 @@ inserted_cb (GObject      *object,
              gpointer      user_data)
 {
   Pipeline *pipeline = user_data;
-  g_autoptr(GArray) ids = tern_store_insert_messages_finish (pipeline->store, result,
-                                                             pipeline->error ? NULL : &pipeline->error);
+  GArray *ids = tern_store_insert_messages_finish (pipeline->store, result,
+                                                   pipeline->error ? NULL : &pipeline->error);
 
+  g_clear_pointer (&ids, g_array_unref);
   pipeline->in_flight--;
 }
 
