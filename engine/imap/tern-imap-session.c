@@ -1323,8 +1323,9 @@ select_done_cb (GObject      *object,
     }
   if (tagged->code != NULL && tagged->code->kind == TERN_IMAP_CODE_READ_ONLY)
     selected->read_only = TRUE;
-  g_task_set_task_data (task, NULL, NULL);
-  g_task_return_pointer (task, selected, (GDestroyNotify) tern_imap_selected_free);
+  /* Hand the contents over; the task data is freed empty with the task. */
+  g_task_return_pointer (task, g_memdup2 (selected, sizeof *selected), (GDestroyNotify) tern_imap_selected_free);
+  memset (selected, 0, sizeof *selected);
 }
 
 void
