@@ -1018,6 +1018,61 @@ tern_store_lookup_folder (TernStore  *self,
   return id;
 }
 
+gboolean
+tern_store_get_folder_sync_state (TernStore *self,
+                                  gint64     folder_id,
+                                  guint32   *uidvalidity,
+                                  guint32   *uidnext,
+                                  guint64   *highestmodseq)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean found;
+
+  g_return_val_if_fail (TERN_IS_STORE (self), FALSE);
+
+  if (sqlite3_prepare_v2 (self->reader, "SELECT uidvalidity, uidnext, highestmodseq FROM folders WHERE id = ?",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  found = sqlite3_step (stmt) == SQLITE_ROW;
+  if (uidvalidity != NULL)
+    *uidvalidity = found ? (guint32) sqlite3_column_int64 (stmt, 0) : 0;
+  if (uidnext != NULL)
+    *uidnext = found ? (guint32) sqlite3_column_int64 (stmt, 1) : 0;
+  if (highestmodseq != NULL)
+    *highestmodseq = found ? (guint64) sqlite3_column_int64 (stmt, 2) : 0;
+  sqlite3_finalize (stmt);
+  return found;
+}
+
+GArray *
+tern_store_list_uids (TernStore *self,
+                      gint64     folder_id)
+{
+  GArray *uids = g_array_new (FALSE, FALSE, sizeof (TernStoreUid));
+  sqlite3_stmt *stmt = NULL;
+
+  g_return_val_if_fail (TERN_IS_STORE (self), uids);
+
+  if (sqlite3_prepare_v2 (self->reader, "SELECT uid, flags, id FROM messages WHERE folder_id = ?"
+                          " AND uid IS NOT NULL AND uid > 0 ORDER BY uid",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    return uids;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      TernStoreUid row = {
+        .uid = (guint32) sqlite3_column_int64 (stmt, 0),
+        .flags = (guint) sqlite3_column_int (stmt, 1),
+        .id = sqlite3_column_int64 (stmt, 2),
+      };
+
+      g_array_append_val (uids, row);
+    }
+  sqlite3_finalize (stmt);
+  return uids;
+}
+
 /* Write operations */
 
 /* Tasks carry no reference to the store: they complete from the writer
@@ -2285,6 +2340,147 @@ gboolean
 tern_store_flush_finish (TernStore     *self,
                          GAsyncResult  *result,
                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* IMAP folder state */
+
+typedef struct
+{
+  gint64  folder_id;
+  guint32 uidvalidity;
+  guint32 uidnext;
+  guint64 highestmodseq;
+} SyncStateData;
+
+static gboolean
+set_folder_sync_state_func (TernStore  *self,
+                            Txn        *txn,
+                            gpointer    user_data,
+                            GError    **error)
+{
+  SyncStateData *data = user_data;
+  sqlite3_stmt *stmt = writer_stmt (self, "UPDATE folders SET uidvalidity = ?, uidnext = ?, highestmodseq = ?"
+                                          " WHERE id = ?", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, data->uidvalidity);
+  sqlite3_bind_int64 (stmt, 2, data->uidnext);
+  sqlite3_bind_int64 (stmt, 3, (sqlite3_int64) data->highestmodseq);
+  sqlite3_bind_int64 (stmt, 4, data->folder_id);
+  if (!step_done (self, stmt, error))
+    return FALSE;
+  if (sqlite3_changes (txn->db) == 0)
+    {
+      g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND, "No folder %" G_GINT64_FORMAT, data->folder_id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+tern_store_set_folder_sync_state_async (TernStore           *self,
+                                        gint64               folder_id,
+                                        guint32              uidvalidity,
+                                        guint32              uidnext,
+                                        guint64              highestmodseq,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  SyncStateData *data;
+
+  g_return_if_fail (TERN_IS_STORE (self));
+
+  data = g_new0 (SyncStateData, 1);
+  data->folder_id = folder_id;
+  data->uidvalidity = uidvalidity;
+  data->uidnext = uidnext;
+  data->highestmodseq = highestmodseq;
+  queue_op (self, set_folder_sync_state_func, data, g_free, RESULT_BOOLEAN,
+            new_task (self, tern_store_set_folder_sync_state_async, cancellable, callback, user_data));
+}
+
+gboolean
+tern_store_set_folder_sync_state_finish (TernStore     *self,
+                                         GAsyncResult  *result,
+                                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static gboolean
+reset_folder_func (TernStore  *self,
+                   Txn        *txn,
+                   gpointer    user_data,
+                   GError    **error)
+{
+  SyncStateData *data = user_data;
+  ChangeData remove = { 0 };
+  sqlite3_stmt *stmt;
+  gboolean ok;
+
+  stmt = writer_stmt (self, "SELECT id FROM messages WHERE folder_id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  remove.ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  sqlite3_bind_int64 (stmt, 1, data->folder_id);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (remove.ids, id);
+    }
+  sqlite3_reset (stmt);
+  ok = delete_messages_func (self, txn, &remove, error);
+  g_array_unref (remove.ids);
+  if (!ok)
+    return FALSE;
+
+  /* Queued actions name UIDs of the old UIDVALIDITY: they must never reach
+   * the messages that now carry those UIDs. */
+  stmt = writer_stmt (self, "DELETE FROM pending_ops WHERE folder_id = ? AND uids IS NOT NULL", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, data->folder_id);
+  if (!step_done (self, stmt, error))
+    return FALSE;
+
+  data->uidnext = 0;
+  data->highestmodseq = 0;
+  if (!set_folder_sync_state_func (self, txn, data, error))
+    return FALSE;
+  tern_store_changes_add_folder (txn->changes, data->folder_id);
+  return TRUE;
+}
+
+void
+tern_store_reset_folder_async (TernStore           *self,
+                               gint64               folder_id,
+                               guint32              uidvalidity,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  SyncStateData *data;
+
+  g_return_if_fail (TERN_IS_STORE (self));
+
+  data = g_new0 (SyncStateData, 1);
+  data->folder_id = folder_id;
+  data->uidvalidity = uidvalidity;
+  queue_op (self, reset_folder_func, data, g_free, RESULT_BOOLEAN,
+            new_task (self, tern_store_reset_folder_async, cancellable, callback, user_data));
+}
+
+gboolean
+tern_store_reset_folder_finish (TernStore     *self,
+                                GAsyncResult  *result,
+                                GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);

@@ -55,6 +55,25 @@ gint64      tern_store_lookup_folder     (TernStore      *self,
                                           const char     *account_id,
                                           const char     *path);
 
+/* What an IMAP sync remembered of a folder; FALSE if there is no such folder. */
+gboolean    tern_store_get_folder_sync_state (TernStore  *self,
+                                              gint64      folder_id,
+                                              guint32    *uidvalidity,
+                                              guint32    *uidnext,
+                                              guint64    *highestmodseq);
+
+/* One stored message of a folder as IMAP knows it. */
+typedef struct
+{
+  guint32 uid;
+  guint   flags;     /* TERN_FLAG_* */
+  gint64  id;        /* the store's row id */
+} TernStoreUid;
+
+/* The folder's messages that have a UID, sorted by UID. */
+GArray     *tern_store_list_uids         (TernStore      *self,
+                                          gint64          folder_id);
+
 /* Writes. Each _async completes on the caller's thread-default context. */
 void        tern_store_ensure_account_async (TernStore           *self,
                                              const char          *account_id,
@@ -148,6 +167,32 @@ void        tern_store_move_messages_async (TernStore          *self,
 gboolean    tern_store_move_messages_finish (TernStore         *self,
                                              GAsyncResult      *result,
                                              GError           **error);
+
+/* Remembers what the server said of a folder after a sync. */
+void        tern_store_set_folder_sync_state_async (TernStore          *self,
+                                                    gint64              folder_id,
+                                                    guint32             uidvalidity,
+                                                    guint32             uidnext,
+                                                    guint64             highestmodseq,
+                                                    GCancellable       *cancellable,
+                                                    GAsyncReadyCallback callback,
+                                                    gpointer            user_data);
+gboolean    tern_store_set_folder_sync_state_finish (TernStore         *self,
+                                                     GAsyncResult      *result,
+                                                     GError           **error);
+
+/* The folder's UIDVALIDITY changed: its messages (and files) and the actions
+ * queued for it are dropped, and the new UIDVALIDITY is kept with UIDNEXT
+ * and HIGHESTMODSEQ cleared. */
+void        tern_store_reset_folder_async (TernStore          *self,
+                                           gint64              folder_id,
+                                           guint32             uidvalidity,
+                                           GCancellable       *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer            user_data);
+gboolean    tern_store_reset_folder_finish (TernStore         *self,
+                                            GAsyncResult      *result,
+                                            GError           **error);
 
 /* Completes once every write queued before it is committed. */
 void        tern_store_flush_async       (TernStore          *self,

@@ -400,6 +400,62 @@ test_remove_account (Fixture       *f,
   g_assert_cmpint (tern_test_query_int (f->store, "SELECT count(*) FROM messages"), ==, 1);
 }
 
+static void
+test_folder_sync_state (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) uids = NULL;
+  g_autoptr(GError) body_error = NULL;
+  gint64 with_body = tern_test_add_raw (f->store, f->inbox, raw_message, &body_error);
+  g_autofree char *path = tern_store_dup_body_path (f->store, with_body);
+  guint32 uidvalidity, uidnext;
+  guint64 modseq;
+  TernWait wait;
+
+  g_assert_no_error (body_error);
+  for (guint i = 3; i > 0; i--)
+    {
+      TernMessageInfo *info = tern_test_message_info (NULL, "With UID", i);
+
+      info->uid = i * 10;
+      info->flags = i == 2 ? TERN_FLAG_SEEN : 0;
+      tern_test_insert_one (f->store, f->inbox, info);
+    }
+
+  tern_wait_begin (&wait);
+  tern_store_set_folder_sync_state_async (f->store, f->inbox, 77, 31, 9000, NULL, tern_wait_cb, &wait);
+  g_assert_true (tern_store_set_folder_sync_state_finish (f->store, tern_wait_end (&wait), &error));
+  tern_wait_clear (&wait);
+  g_assert_no_error (error);
+  g_assert_true (tern_store_get_folder_sync_state (f->store, f->inbox, &uidvalidity, &uidnext, &modseq));
+  g_assert_cmpuint (uidvalidity, ==, 77);
+  g_assert_cmpuint (uidnext, ==, 31);
+  g_assert_cmpuint (modseq, ==, 9000);
+  g_assert_false (tern_store_get_folder_sync_state (f->store, 424242, NULL, NULL, NULL));
+
+  uids = tern_store_list_uids (f->store, f->inbox);
+  g_assert_cmpuint (uids->len, ==, 3);
+  g_assert_cmpuint (g_array_index (uids, TernStoreUid, 0).uid, ==, 10);
+  g_assert_cmpuint (g_array_index (uids, TernStoreUid, 1).flags, ==, TERN_FLAG_SEEN);
+  g_assert_cmpuint (g_array_index (uids, TernStoreUid, 2).uid, ==, 30);
+
+  /* A new UIDVALIDITY drops every message of the folder, files included. */
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+  tern_wait_begin (&wait);
+  tern_store_reset_folder_async (f->store, f->inbox, 78, NULL, tern_wait_cb, &wait);
+  g_assert_true (tern_store_reset_folder_finish (f->store, tern_wait_end (&wait), &error));
+  tern_wait_clear (&wait);
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (tern_test_query_int (f->store, "SELECT count(*) FROM messages"), ==, 0);
+  g_assert_true (tern_store_get_folder_sync_state (f->store, f->inbox, &uidvalidity, &uidnext, &modseq));
+  g_assert_cmpuint (uidvalidity, ==, 78);
+  g_assert_cmpuint (uidnext, ==, 0);
+  g_assert_cmpuint (modseq, ==, 0);
+  g_assert_cmpint (tern_test_query_int (f->store, "SELECT total FROM folders WHERE id = 1"), ==, 0);
+}
+
 /* Crash safety: a child writes whole messages as fast as it can and is
  * killed with SIGKILL at a random moment, several times over one store. */
 
@@ -516,6 +572,7 @@ main (int   argc,
   g_test_add ("/tern/store/set-body", Fixture, NULL, fixture_set_up, test_set_body, fixture_tear_down);
   g_test_add ("/tern/store/threads", Fixture, NULL, fixture_set_up, test_threads, fixture_tear_down);
   g_test_add ("/tern/store/remove-account", Fixture, NULL, fixture_set_up, test_remove_account, fixture_tear_down);
+  g_test_add ("/tern/store/folder-sync-state", Fixture, NULL, fixture_set_up, test_folder_sync_state, fixture_tear_down);
   g_test_add_func ("/tern/store/crash-safety", test_crash_safety);
 
   return g_test_run ();
