@@ -20,6 +20,8 @@ int   tern_cli_search         (int      argc,
                                char   **argv);
 int   tern_cli_show           (int      argc,
                                char   **argv);
+int   tern_cli_sync           (int      argc,
+                               char   **argv);
 
 /* One clear line on stderr. */
 void  tern_cli_error          (const char *format,

@@ -22,6 +22,7 @@ static const char usage[] =
   "  list              List messages [--account NAME] [--folder PATH | --unified] [--limit N] [--json]\n"
   "  show ID           Show a stored message\n"
   "  search QUERY      Search the stored mail [--limit N] [--json]\n"
+  "  sync              Fetch folders and new mail from IMAP servers [--account NAME] [--debug]\n"
   "\n"
   "Options:\n"
   "  --data-dir DIR    Keep config and data in DIR (also $TERN_DATA_DIR)\n"
@@ -156,6 +157,7 @@ main (int   argc,
       { "list", tern_cli_list },
       { "search", tern_cli_search },
       { "show", tern_cli_show },
+      { "sync", tern_cli_sync },
     };
 
     for (guint c = 0; c < G_N_ELEMENTS (commands); c++)
