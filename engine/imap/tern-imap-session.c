@@ -1929,8 +1929,10 @@ logout_done_cb (GObject      *object,
 {
   GTask *task = user_data;
   TernImapSession *self = TERN_IMAP_SESSION (object);
-  g_autoptr(TernImapResponse) tagged = run_internal_finish (self, result, NULL);
+  TernImapResponse *tagged = run_internal_finish (self, result, NULL);
 
+  /* Whatever the server answered, the session ends here. */
+  g_clear_pointer (&tagged, tern_imap_response_unref);
   self->authenticated = FALSE;
   tern_connection_close_async (self->connection, NULL, logout_closed_cb, task);
 }

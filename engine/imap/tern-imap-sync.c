@@ -107,7 +107,6 @@ has_attachments (const TernImapBodyPart *part)
 static char *
 strip_angles (const char *raw)
 {
-  g_autofree char *text = NULL;
   const char *start, *end;
 
   if (raw == NULL)
