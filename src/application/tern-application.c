@@ -278,6 +278,7 @@ tern_application_init (TernApplication *self)
   };
 
   g_application_add_main_option_entries (G_APPLICATION (self), entries);
+  g_application_set_option_context_parameter_string (G_APPLICATION (self), _("[MAILTO-URI…]"));
   g_application_set_option_context_summary (G_APPLICATION (self), _("A mail client for GNOME"));
 }
 

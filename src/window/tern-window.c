@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "tern-window"
 
-#include <glib/gi18n.h>
-
 #include "tern-sidebar.h"
 #include "tern-window.h"
 

@@ -151,6 +151,13 @@ match_row (GtkWidget     *widget,
 }
 
 static gboolean
+match_css_class (GtkWidget     *widget,
+                 gconstpointer  data)
+{
+  return gtk_widget_has_css_class (widget, data);
+}
+
+static gboolean
 match_mapped_menu_button (GtkWidget     *widget,
                           gconstpointer  data)
 {
@@ -691,14 +698,15 @@ test_account_dialog_ports (Fixture       *fixture,
 static const char *
 error_text (GtkWidget *root)
 {
+  GtkWidget *banner = find_widget (root, match_css_class, "form-error");
   GtkWidget *revealer;
   GtkWidget *label;
 
-  /* The first revealer of the dialog holds the error. */
-  revealer = find_by_type (root, GTK_TYPE_REVEALER);
+  g_assert_nonnull (banner);
+  revealer = gtk_widget_get_ancestor (banner, GTK_TYPE_REVEALER);
   if (!gtk_revealer_get_reveal_child (GTK_REVEALER (revealer)))
     return NULL;
-  label = find_by_type (revealer, GTK_TYPE_LABEL);
+  label = find_by_type (banner, GTK_TYPE_LABEL);
   return gtk_label_get_text (GTK_LABEL (label));
 }
 
@@ -897,12 +905,18 @@ int
 main (int   argc,
       char *argv[])
 {
+  GTestDBus *bus;
+  int status;
+
   /* Use the schema just built, never one installed on the machine. */
   g_setenv ("GSETTINGS_SCHEMA_DIR", TERN_BUILD_DATA_DIR, TRUE);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_unsetenv ("TERN_DATA_DIR");
+  /* The private bus below has no accessibility bus to offer. */
+  g_setenv ("GTK_A11Y", "none", TRUE);
 
   g_test_init (&argc, &argv, NULL);
+
 
   /* A missing display is a failure, never a skip. */
   if (!gtk_init_check ())
@@ -910,6 +924,13 @@ main (int   argc,
       g_printerr ("Bail out! No display: run under Xvfb (build-aux/check does).\n");
       return 1;
     }
+
+  /* A session bus of our own, so the test needs none from its caller and
+   * no desktop service (portals, keyring) is activated into it. Started
+   * after the display is open, as it unsets DISPLAY. */
+  bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_test_dbus_up (bus);
+
   adw_init ();
 
 #define ADD_TEST(path, func) \
@@ -928,5 +949,10 @@ main (int   argc,
 
 #undef ADD_TEST
 
-  return g_test_run ();
+  status = g_test_run ();
+
+  /* Not g_test_dbus_down(): libadwaita's style manager keeps the session
+   * connection for the life of the process. Stop the daemon, leak the rest. */
+  g_test_dbus_stop (bus);
+  return status;
 }
