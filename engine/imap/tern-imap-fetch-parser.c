@@ -473,34 +473,6 @@ tern_imap_parse_body (TernImapTokenizer  *t,
 
 /* FETCH ------------------------------------------------------------------- */
 
-static gboolean
-parse_flag_list (TernImapTokenizer   *t,
-                 char              ***out,
-                 GError             **error)
-{
-  g_autoptr(GPtrArray) flags = g_ptr_array_new_with_free_func (g_free);
-  gboolean more;
-
-  if (!tern_imap_tokenizer_open_list (t, error))
-    return FALSE;
-  for (;;)
-    {
-      char *flag;
-
-      if (!tern_imap_tokenizer_list_next (t, &more, error))
-        return FALSE;
-      if (!more)
-        break;
-      flag = tern_imap_tokenizer_dup_flag (t, error);
-      if (flag == NULL)
-        return FALSE;
-      g_ptr_array_add (flags, flag);
-    }
-  g_ptr_array_add (flags, NULL);
-  g_strfreev (*out);
-  *out = (char **) g_ptr_array_free (g_steal_pointer (&flags), FALSE);
-  return TRUE;
-}
 
 /* X-GM-LABELS: astrings and system-flag-like atoms ("\\Inbox"). */
 static gboolean
@@ -652,7 +624,7 @@ parse_fetch_item (TernImapTokenizer  *t,
   if (strcmp (name, "FLAGS") == 0)
     {
       fetch->has |= TERN_IMAP_FETCH_FLAGS;
-      return parse_flag_list (t, &fetch->flags, error);
+      return tern_imap_tokenizer_read_flag_list (t, &fetch->flags, error);
     }
   if (strcmp (name, "INTERNALDATE") == 0)
     {

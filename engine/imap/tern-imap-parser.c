@@ -504,33 +504,6 @@ read_atoms (TernImapTokenizer   *t,
   return TRUE;
 }
 
-static gboolean
-read_flag_list (TernImapTokenizer   *t,
-                char              ***out,
-                GError             **error)
-{
-  g_autoptr(GPtrArray) flags = g_ptr_array_new_with_free_func (g_free);
-  gboolean more;
-
-  if (!tern_imap_tokenizer_open_list (t, error))
-    return FALSE;
-  for (;;)
-    {
-      char *flag;
-
-      if (!tern_imap_tokenizer_list_next (t, &more, error))
-        return FALSE;
-      if (!more)
-        break;
-      flag = tern_imap_tokenizer_dup_flag (t, error);
-      if (flag == NULL)
-        return FALSE;
-      g_ptr_array_add (flags, flag);
-    }
-  g_ptr_array_add (flags, NULL);
-  *out = (char **) g_ptr_array_free (g_steal_pointer (&flags), FALSE);
-  return TRUE;
-}
 
 /* The data of a known response code; FALSE leaves the code to be read as
  * unknown. */
@@ -569,7 +542,7 @@ parse_code_data (TernImapTokenizer  *t,
     case TERN_IMAP_CODE_CAPABILITY:
       return read_atoms (t, &code->strv, error);
     case TERN_IMAP_CODE_PERMANENTFLAGS:
-      return tern_imap_tokenizer_expect_sp (t, error) && read_flag_list (t, &code->strv, error);
+      return tern_imap_tokenizer_expect_sp (t, error) && tern_imap_tokenizer_read_flag_list (t, &code->strv, error);
     case TERN_IMAP_CODE_UIDNEXT:
     case TERN_IMAP_CODE_UIDVALIDITY:
     case TERN_IMAP_CODE_UNSEEN:
@@ -851,7 +824,7 @@ parse_list (TernImapParser     *self,
 
   response->mailbox = mailbox;
   if (!tern_imap_tokenizer_expect_sp (t, error) ||
-      !read_flag_list (t, &mailbox->attributes, error) ||
+      !tern_imap_tokenizer_read_flag_list (t, &mailbox->attributes, error) ||
       !tern_imap_tokenizer_expect_sp (t, error) ||
       !read_delimiter (t, &mailbox->delimiter, error) ||
       !tern_imap_tokenizer_expect_sp (t, error) ||
@@ -1329,7 +1302,7 @@ parse_untagged (TernImapParser     *self,
     {
       response->kind = TERN_IMAP_RESPONSE_FLAGS;
       return tern_imap_tokenizer_expect_sp (t, error) &&
-             read_flag_list (t, &response->strv, error) &&
+             tern_imap_tokenizer_read_flag_list (t, &response->strv, error) &&
              tern_imap_tokenizer_expect_end (t, error);
     }
   if (strcmp (name, "LIST") == 0 || strcmp (name, "XLIST") == 0)

@@ -854,3 +854,33 @@ tern_imap_make_valid_text (const char *data,
       *p = ' ';
   return text;
 }
+
+/* A parenthesised list of flags into *OUT (replacing what it held). */
+gboolean
+tern_imap_tokenizer_read_flag_list (TernImapTokenizer   *t,
+                                    char              ***out,
+                                    GError             **error)
+{
+  g_autoptr(GPtrArray) flags = g_ptr_array_new_with_free_func (g_free);
+  gboolean more;
+
+  if (!tern_imap_tokenizer_open_list (t, error))
+    return FALSE;
+  for (;;)
+    {
+      char *flag;
+
+      if (!tern_imap_tokenizer_list_next (t, &more, error))
+        return FALSE;
+      if (!more)
+        break;
+      flag = tern_imap_tokenizer_dup_flag (t, error);
+      if (flag == NULL)
+        return FALSE;
+      g_ptr_array_add (flags, flag);
+    }
+  g_ptr_array_add (flags, NULL);
+  g_strfreev (*out);
+  *out = (char **) g_ptr_array_free (g_steal_pointer (&flags), FALSE);
+  return TRUE;
+}

@@ -155,4 +155,8 @@ GBytes  *tern_imap_string_to_bytes         (const TernImapString *string);
 char    *tern_imap_make_valid_text         (const char           *data,
                                             gsize                 len);
 
+gboolean tern_imap_tokenizer_read_flag_list (TernImapTokenizer   *t,
+                                             char              ***out,
+                                             GError             **error);
+
 G_END_DECLS
