@@ -1831,6 +1831,8 @@ info_from_summary (const TernMimeSummary *summary)
 typedef struct
 {
   TernStore       *store;      /* held from the call until summarised */
+  WriteFunc        write;      /* queued once the message is summarised */
+  ResultKind       result_kind;
   gint64           folder_id;
   gint64           message_id;
   TernMessageInfo *info;
@@ -1931,10 +1933,26 @@ summarised_cb (GObject      *object,
 
   /* The summary is ready: hand the data to the writer, which completes @task. */
   copy->folder_id = data->folder_id;
+  copy->message_id = data->message_id;
   copy->info = g_steal_pointer (&data->info);
   copy->raw = g_steal_pointer (&data->raw);
-  queue_op (self, add_message_func, copy, (GDestroyNotify) body_data_free, RESULT_INT,
+  queue_op (self, data->write, copy, (GDestroyNotify) body_data_free, data->result_kind,
             g_steal_pointer (&task));
+}
+
+/* Summarises DATA's message on a worker thread (GMime parsing of a large
+ * message must not hold up the writer or the UI), then queues DATA->write. */
+static void
+summarise_then_write (TernStore    *self,
+                      BodyData     *data,
+                      GTask        *task,
+                      GCancellable *cancellable)
+{
+  g_autoptr(GTask) summarise = g_task_new (NULL, cancellable, summarised_cb, task);
+
+  data->store = g_object_ref (self);
+  g_task_set_task_data (summarise, data, (GDestroyNotify) body_data_free);
+  g_task_run_in_thread (summarise, summarise_thread);
 }
 
 /**
@@ -1955,23 +1973,20 @@ tern_store_add_message_async (TernStore              *self,
                               GAsyncReadyCallback     callback,
                               gpointer                user_data)
 {
-  g_autoptr(GTask) summarise = NULL;
-  GTask *task;
   BodyData *data;
 
   g_return_if_fail (TERN_IS_STORE (self));
   g_return_if_fail (raw != NULL);
 
-  task = new_task (self, tern_store_add_message_async, cancellable, callback, user_data);
   data = g_new0 (BodyData, 1);
-  data->store = g_object_ref (self);
+  data->write = add_message_func;
+  data->result_kind = RESULT_INT;
   data->folder_id = folder_id;
   data->info = server_info ? tern_message_info_copy (server_info) : NULL;
   data->raw = g_bytes_ref (raw);
-
-  summarise = g_task_new (NULL, cancellable, summarised_cb, task);
-  g_task_set_task_data (summarise, data, (GDestroyNotify) body_data_free);
-  g_task_run_in_thread (summarise, summarise_thread);
+  summarise_then_write (self, data,
+                        new_task (self, tern_store_add_message_async, cancellable, callback, user_data),
+                        cancellable);
 }
 
 gint64
@@ -2037,23 +2052,6 @@ set_body_func (TernStore  *self,
   return TRUE;
 }
 
-static void
-summarised_body_cb (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  BodyData *data = g_task_get_task_data (G_TASK (result));
-  g_autoptr(TernStore) self = g_steal_pointer (&data->store);
-  BodyData *copy = g_new0 (BodyData, 1);
-
-  copy->message_id = data->message_id;
-  copy->info = g_steal_pointer (&data->info);
-  copy->raw = g_steal_pointer (&data->raw);
-  queue_op (self, set_body_func, copy, (GDestroyNotify) body_data_free, RESULT_BOOLEAN,
-            g_steal_pointer (&task));
-}
-
 void
 tern_store_set_body_async (TernStore           *self,
                            gint64               message_id,
@@ -2062,20 +2060,19 @@ tern_store_set_body_async (TernStore           *self,
                            GAsyncReadyCallback  callback,
                            gpointer             user_data)
 {
-  g_autoptr(GTask) summarise = NULL;
   BodyData *data;
 
   g_return_if_fail (TERN_IS_STORE (self));
   g_return_if_fail (raw != NULL);
 
   data = g_new0 (BodyData, 1);
-  data->store = g_object_ref (self);
+  data->write = set_body_func;
+  data->result_kind = RESULT_BOOLEAN;
   data->message_id = message_id;
   data->raw = g_bytes_ref (raw);
-  summarise = g_task_new (NULL, cancellable, summarised_body_cb,
-                          new_task (self, tern_store_set_body_async, cancellable, callback, user_data));
-  g_task_set_task_data (summarise, data, (GDestroyNotify) body_data_free);
-  g_task_run_in_thread (summarise, summarise_thread);
+  summarise_then_write (self, data,
+                        new_task (self, tern_store_set_body_async, cancellable, callback, user_data),
+                        cancellable);
 }
 
 gboolean
