@@ -9,6 +9,7 @@
 
 #include "tern-engine.h"
 #include "tern-test-certs.h"
+#include "tern-test-fake-server.h"
 #include "tern-test-sandbox.h"
 
 static TernTestSandbox *sandbox;
@@ -209,211 +210,6 @@ test_prompt_new (TernCertificateDecision decision)
   return self;
 }
 
-/* The scripted fake server: each accepted connection runs SCRIPT on its own
- * thread with blocking I/O, so a script reads like the conversation. */
-
-typedef struct _FakeServer FakeServer;
-typedef void (*FakeScript) (FakeServer *server,
-                            GIOStream  *stream);
-
-struct _FakeServer
-{
-  GSocketService  *service;
-  guint16          port;
-  FakeScript       script;
-  GTlsCertificate *certificate;
-  GMutex           mutex;
-  GCond            cond;
-  guint            accepted;
-  guint            finished;
-  gboolean         go;                /* the test lets the script go on */
-  guint            handshakes_failed;
-  guint            handshakes_done;
-  gssize           bytes_after;       /* what a script read where nothing was expected */
-  char            *lines;             /* lines the script read, joined by \n */
-};
-
-static gboolean
-server_write (GIOStream  *stream,
-              const char *text)
-{
-  return g_output_stream_write_all (g_io_stream_get_output_stream (stream), text, strlen (text), NULL, NULL, NULL);
-}
-
-/* One byte at a time: the server never reads ahead of a line. */
-static char *
-server_read_line (FakeServer *server,
-                  GIOStream  *stream)
-{
-  g_autoptr(GString) line = g_string_new (NULL);
-  char c;
-
-  while (g_input_stream_read (g_io_stream_get_input_stream (stream), &c, 1, NULL, NULL) == 1)
-    {
-      if (c == '\n')
-        {
-          if (line->len > 0 && line->str[line->len - 1] == '\r')
-            g_string_truncate (line, line->len - 1);
-          g_mutex_lock (&server->mutex);
-          {
-            char *joined = g_strconcat (server->lines != NULL ? server->lines : "", line->str, "\n", NULL);
-
-            g_free (server->lines);
-            server->lines = joined;
-          }
-          g_mutex_unlock (&server->mutex);
-          return g_string_free (g_steal_pointer (&line), FALSE);
-        }
-      g_string_append_c (line, c);
-    }
-  return NULL;
-}
-
-/* Reads until the client closes; returns how many bytes came. */
-static gssize
-server_read_to_end (GIOStream *stream)
-{
-  gssize total = 0;
-  char buffer[4096];
-  gssize n;
-
-  while ((n = g_input_stream_read (g_io_stream_get_input_stream (stream), buffer, sizeof buffer, NULL, NULL)) > 0)
-    total += n;
-  return total;
-}
-
-static void
-server_record_after (FakeServer *server,
-                     gssize      n)
-{
-  g_mutex_lock (&server->mutex);
-  server->bytes_after = n;
-  g_mutex_unlock (&server->mutex);
-}
-
-static void
-server_wait_go (FakeServer *server)
-{
-  g_mutex_lock (&server->mutex);
-  while (!server->go)
-    g_cond_wait (&server->cond, &server->mutex);
-  g_mutex_unlock (&server->mutex);
-}
-
-static void
-fake_server_go (FakeServer *server)
-{
-  g_mutex_lock (&server->mutex);
-  server->go = TRUE;
-  g_cond_broadcast (&server->cond);
-  g_mutex_unlock (&server->mutex);
-}
-
-static GIOStream *
-server_start_tls (FakeServer *server,
-                  GIOStream  *base)
-{
-  g_autoptr(GIOStream) tls = NULL;
-  gboolean ok;
-
-  tls = g_tls_server_connection_new (base, server->certificate, NULL);
-  g_assert_nonnull (tls);
-  g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (tls), FALSE);
-  ok = g_tls_connection_handshake (G_TLS_CONNECTION (tls), NULL, NULL);
-
-  g_mutex_lock (&server->mutex);
-  if (ok)
-    server->handshakes_done++;
-  else
-    server->handshakes_failed++;
-  g_mutex_unlock (&server->mutex);
-  return ok ? g_steal_pointer (&tls) : NULL;
-}
-
-static gboolean
-fake_server_run_cb (GThreadedSocketService *service,
-                    GSocketConnection      *connection,
-                    GObject                *source_object,
-                    gpointer                user_data)
-{
-  FakeServer *server = user_data;
-
-  /* A script never waits forever for a client that went away. */
-  g_socket_set_timeout (g_socket_connection_get_socket (connection), 10);
-  g_mutex_lock (&server->mutex);
-  server->accepted++;
-  g_mutex_unlock (&server->mutex);
-
-  server->script (server, G_IO_STREAM (connection));
-  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
-
-  g_mutex_lock (&server->mutex);
-  server->finished++;
-  g_cond_broadcast (&server->cond);
-  g_mutex_unlock (&server->mutex);
-  return TRUE;
-}
-
-static FakeServer *
-fake_server_new (FakeScript       script,
-                 GTlsCertificate *certificate)
-{
-  FakeServer *server = g_new0 (FakeServer, 1);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
-  g_autoptr(GSocketAddress) effective = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g_mutex_init (&server->mutex);
-  g_cond_init (&server->cond);
-  server->script = script;
-  server->certificate = certificate != NULL ? g_object_ref (certificate) : NULL;
-  server->bytes_after = -1;
-  server->service = g_threaded_socket_service_new (4);
-  g_socket_listener_add_address (G_SOCKET_LISTENER (server->service), address, G_SOCKET_TYPE_STREAM,
-                                 G_SOCKET_PROTOCOL_TCP, NULL, &effective, &error);
-  g_assert_no_error (error);
-  server->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
-  g_signal_connect (server->service, "run", G_CALLBACK (fake_server_run_cb), server);
-  g_socket_service_start (server->service);
-  return server;
-}
-
-/* Waits (running the main context) until N scripts have ended. */
-static void
-fake_server_wait (FakeServer *server,
-                  guint       n)
-{
-  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-
-  g_mutex_lock (&server->mutex);
-  while (server->finished < n)
-    {
-      g_mutex_unlock (&server->mutex);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_mutex_lock (&server->mutex);
-    }
-  g_mutex_unlock (&server->mutex);
-}
-
-static void
-fake_server_free (FakeServer *server)
-{
-  fake_server_go (server);
-  fake_server_wait (server, server->accepted);
-  g_socket_service_stop (server->service);
-  g_socket_listener_close (G_SOCKET_LISTENER (server->service));
-  g_clear_object (&server->service);
-  g_clear_object (&server->certificate);
-  g_free (server->lines);
-  g_mutex_clear (&server->mutex);
-  g_cond_clear (&server->cond);
-  g_free (server);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (FakeServer, fake_server_free)
-
 static TernTestCert *
 make_cert (TernTestCertKind kind,
            const char      *name)
@@ -426,7 +222,7 @@ make_cert (TernTestCertKind kind,
 }
 
 static TernConnection *
-fake_connection (FakeServer   *server,
+fake_connection (TernTestFakeServer   *server,
                  TernSecurity  security,
                  const char   *ca_file,
                  const char   *pin)
@@ -442,134 +238,134 @@ fake_connection (FakeServer   *server,
 
 /* Implicit TLS: greet, answer one command, then expect nothing. */
 static void
-script_tls_greet (FakeServer *server,
+script_tls_greet (TernTestFakeServer *server,
                   GIOStream  *stream)
 {
-  g_autoptr(GIOStream) tls = server_start_tls (server, stream);
+  g_autoptr(GIOStream) tls = tern_test_fake_server_start_tls (server, stream);
   g_autofree char *line = NULL;
 
   if (tls == NULL)
     return;
-  server_write (tls, "* OK fake TLS server ready\r\n");
-  line = server_read_line (server, tls);
+  tern_test_fake_server_write (tls, "* OK fake TLS server ready\r\n");
+  line = tern_test_fake_server_read_line (server, tls);
   if (line != NULL)
-    server_write (tls, "a OK done\r\n");
-  server_record_after (server, server_read_to_end (tls));
+    tern_test_fake_server_write (tls, "a OK done\r\n");
+  tern_test_fake_server_record_after (server, tern_test_fake_server_read_to_end (tls));
 }
 
 /* STARTTLS the IMAP way: greet in plain text, go ahead, TLS, one command. */
 static void
-script_starttls (FakeServer *server,
+script_starttls (TernTestFakeServer *server,
                  GIOStream  *stream)
 {
   g_autofree char *line = NULL;
   g_autofree char *command = NULL;
   g_autoptr(GIOStream) tls = NULL;
 
-  server_write (stream, "* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] fake ready\r\n");
-  line = server_read_line (server, stream);
+  tern_test_fake_server_write (stream, "* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] fake ready\r\n");
+  line = tern_test_fake_server_read_line (server, stream);
   if (g_strcmp0 (line, "a STARTTLS") != 0)
     {
-      server_record_after (server, server_read_to_end (stream));
+      tern_test_fake_server_record_after (server, tern_test_fake_server_read_to_end (stream));
       return;
     }
-  server_write (stream, "a OK Begin TLS negotiation now\r\n");
-  tls = server_start_tls (server, stream);
+  tern_test_fake_server_write (stream, "a OK Begin TLS negotiation now\r\n");
+  tls = tern_test_fake_server_start_tls (server, stream);
   if (tls == NULL)
     return;
-  command = server_read_line (server, tls);
+  command = tern_test_fake_server_read_line (server, tls);
   if (command != NULL)
-    server_write (tls, "b OK done\r\n");
-  server_record_after (server, server_read_to_end (tls));
+    tern_test_fake_server_write (tls, "b OK done\r\n");
+  tern_test_fake_server_record_after (server, tern_test_fake_server_read_to_end (tls));
 }
 
 /* The go-ahead and an injected line in ONE write. */
 static void
-script_starttls_injection (FakeServer *server,
+script_starttls_injection (TernTestFakeServer *server,
                            GIOStream  *stream)
 {
   g_autofree char *line = NULL;
 
-  server_write (stream, "* OK [CAPABILITY IMAP4rev1 STARTTLS] fake ready\r\n");
-  line = server_read_line (server, stream);
-  server_write (stream, "a OK Begin TLS\r\n* OK injected\r\n");
+  tern_test_fake_server_write (stream, "* OK [CAPABILITY IMAP4rev1 STARTTLS] fake ready\r\n");
+  line = tern_test_fake_server_read_line (server, stream);
+  tern_test_fake_server_write (stream, "a OK Begin TLS\r\n* OK injected\r\n");
   /* A client that starts TLS now would send a ClientHello. */
-  server_record_after (server, server_read_to_end (stream));
+  tern_test_fake_server_record_after (server, tern_test_fake_server_read_to_end (stream));
 }
 
 /* The injected line comes in a second segment, a little later. */
 static void
-script_starttls_late_injection (FakeServer *server,
+script_starttls_late_injection (TernTestFakeServer *server,
                                 GIOStream  *stream)
 {
   g_autofree char *line = NULL;
 
-  server_write (stream, "* OK fake ready\r\n");
-  line = server_read_line (server, stream);
-  server_write (stream, "a OK Begin TLS\r\n");
+  tern_test_fake_server_write (stream, "* OK fake ready\r\n");
+  line = tern_test_fake_server_read_line (server, stream);
+  tern_test_fake_server_write (stream, "a OK Begin TLS\r\n");
   g_usleep (50 * 1000);
-  server_write (stream, "* 3 EXISTS\r\n");
-  server_record_after (server, server_read_to_end (stream));
+  tern_test_fake_server_write (stream, "* 3 EXISTS\r\n");
+  tern_test_fake_server_record_after (server, tern_test_fake_server_read_to_end (stream));
 }
 
 static void
-script_plain_greet (FakeServer *server,
+script_plain_greet (TernTestFakeServer *server,
                     GIOStream  *stream)
 {
-  server_write (stream, "* OK plain fake ready\r\n");
-  server_record_after (server, server_read_to_end (stream));
+  tern_test_fake_server_write (stream, "* OK plain fake ready\r\n");
+  tern_test_fake_server_record_after (server, tern_test_fake_server_read_to_end (stream));
 }
 
 static void
-script_silent (FakeServer *server,
+script_silent (TernTestFakeServer *server,
                GIOStream  *stream)
 {
-  server_record_after (server, server_read_to_end (stream));
+  tern_test_fake_server_record_after (server, tern_test_fake_server_read_to_end (stream));
 }
 
 static void
-script_long_lines (FakeServer *server,
+script_long_lines (TernTestFakeServer *server,
                    GIOStream  *stream)
 {
   g_autofree char *exact = g_strnfill (1024, 'x');
   g_autofree char *over = g_strnfill (1025, 'y');
   g_autofree char *text = g_strconcat (exact, "\r\n", over, "\r\n", NULL);
 
-  server_write (stream, text);
-  server_record_after (server, server_read_to_end (stream));
+  tern_test_fake_server_write (stream, text);
+  tern_test_fake_server_record_after (server, tern_test_fake_server_read_to_end (stream));
 }
 
 static void
-script_endless_line (FakeServer *server,
+script_endless_line (TernTestFakeServer *server,
                      GIOStream  *stream)
 {
   g_autofree char *chunk = g_strnfill (64 * 1024, 'z');
 
   /* 16 MiB without a newline, or until the client gives up. */
   for (guint i = 0; i < 256; i++)
-    if (!server_write (stream, chunk))
+    if (!tern_test_fake_server_write (stream, chunk))
       break;
-  server_record_after (server, server_read_to_end (stream));
+  tern_test_fake_server_record_after (server, tern_test_fake_server_read_to_end (stream));
 }
 
 static void
-script_close_mid_line (FakeServer *server,
+script_close_mid_line (TernTestFakeServer *server,
                        GIOStream  *stream)
 {
-  server_write (stream, "* OK complete line\r\n* OK partial");
+  tern_test_fake_server_write (stream, "* OK complete line\r\n* OK partial");
 }
 
 static void
-script_wait_then_line (FakeServer *server,
+script_wait_then_line (TernTestFakeServer *server,
                        GIOStream  *stream)
 {
-  server_wait_go (server);
-  server_write (stream, "* OK after the cancel\r\n");
-  server_record_after (server, server_read_to_end (stream));
+  tern_test_fake_server_wait_go (server);
+  tern_test_fake_server_write (stream, "* OK after the cancel\r\n");
+  tern_test_fake_server_record_after (server, tern_test_fake_server_read_to_end (stream));
 }
 
 static void
-script_pieces (FakeServer *server,
+script_pieces (TernTestFakeServer *server,
                GIOStream  *stream)
 {
   static const char *const pieces[] = {
@@ -586,26 +382,26 @@ script_pieces (FakeServer *server,
       g_output_stream_write_all (g_io_stream_get_output_stream (stream), pieces[i], length, NULL, NULL, NULL);
       g_usleep (5 * 1000);
     }
-  server_write (stream, literal);
-  server_write (stream, big);
-  server_write (stream, "tail\r\n");
-  server_record_after (server, server_read_to_end (stream));
+  tern_test_fake_server_write (stream, literal);
+  tern_test_fake_server_write (stream, big);
+  tern_test_fake_server_write (stream, "tail\r\n");
+  tern_test_fake_server_record_after (server, tern_test_fake_server_read_to_end (stream));
 }
 
 /* IMAP IDLE: DONE is written while the client waits for a line. */
 static void
-script_idle (FakeServer *server,
+script_idle (TernTestFakeServer *server,
              GIOStream  *stream)
 {
   g_autofree char *idle = NULL;
   g_autofree char *done = NULL;
 
-  idle = server_read_line (server, stream);
-  server_write (stream, "+ idling\r\n");
-  done = server_read_line (server, stream);
+  idle = tern_test_fake_server_read_line (server, stream);
+  tern_test_fake_server_write (stream, "+ idling\r\n");
+  done = tern_test_fake_server_read_line (server, stream);
   if (g_strcmp0 (done, "DONE") == 0)
-    server_write (stream, "a OK IDLE terminated\r\n");
-  server_record_after (server, server_read_to_end (stream));
+    tern_test_fake_server_write (stream, "a OK IDLE terminated\r\n");
+  tern_test_fake_server_record_after (server, tern_test_fake_server_read_to_end (stream));
 }
 
 /* Tests: certificates and the error domain without a server */
@@ -782,7 +578,7 @@ static void
 test_fake_implicit_tls (void)
 {
   g_autoptr(TernTestCert) cert = make_cert (TERN_TEST_CERT_VALID, "implicit-valid");
-  g_autoptr(FakeServer) server = fake_server_new (script_tls_greet, cert->certificate);
+  g_autoptr(TernTestFakeServer) server = tern_test_fake_server_new (script_tls_greet, cert->certificate);
   g_autoptr(TernConnection) conn = fake_connection (server, TERN_SECURITY_TLS, certs->ca_file, NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *greeting = NULL;
@@ -807,7 +603,7 @@ test_fake_implicit_tls (void)
   g_assert_cmpuint (tern_connection_get_buffered_size (conn), ==, 0);
 
   conn_close (conn);
-  fake_server_wait (server, 1);
+  tern_test_fake_server_wait (server, 1);
   g_assert_cmpint (server->bytes_after, ==, 0);
   g_assert_cmpstr (server->lines, ==, "a NOOP\n");
   g_assert_finalize_object (g_steal_pointer (&conn));
@@ -819,7 +615,7 @@ check_implicit_refused (TernTestCertKind     kind,
                         GTlsCertificateFlags expected)
 {
   g_autoptr(TernTestCert) cert = make_cert (kind, name);
-  g_autoptr(FakeServer) server = fake_server_new (script_tls_greet, cert->certificate);
+  g_autoptr(TernTestFakeServer) server = tern_test_fake_server_new (script_tls_greet, cert->certificate);
   g_autoptr(TernConnection) conn = fake_connection (server, TERN_SECURITY_TLS, certs->ca_file, NULL);
   g_autoptr(GError) error = NULL;
   TernCertificateInfo *info;
@@ -837,7 +633,7 @@ check_implicit_refused (TernTestCertKind     kind,
   g_assert_nonnull (strstr (error->message, "127.0.0.1"));
 
   /* The server never got as far as application data. */
-  fake_server_wait (server, 1);
+  tern_test_fake_server_wait (server, 1);
   g_assert_cmpuint (server->handshakes_done, ==, 0);
   g_assert_cmpuint (server->handshakes_failed, ==, 1);
   g_assert_null (server->lines);
@@ -876,7 +672,7 @@ test_fake_implicit_not_yet_valid (void)
 static void
 test_fake_implicit_tls_on_plain_port (void)
 {
-  g_autoptr(FakeServer) server = fake_server_new (script_plain_greet, NULL);
+  g_autoptr(TernTestFakeServer) server = tern_test_fake_server_new (script_plain_greet, NULL);
   g_autoptr(TernConnection) conn = fake_connection (server, TERN_SECURITY_TLS, certs->ca_file, NULL);
   g_autoptr(GError) error = NULL;
 
@@ -909,7 +705,7 @@ static void
 test_fake_starttls (void)
 {
   g_autoptr(TernTestCert) cert = make_cert (TERN_TEST_CERT_VALID, "starttls-valid");
-  g_autoptr(FakeServer) server = fake_server_new (script_starttls, cert->certificate);
+  g_autoptr(TernTestFakeServer) server = tern_test_fake_server_new (script_starttls, cert->certificate);
   g_autoptr(TernConnection) conn = fake_connection (server, TERN_SECURITY_STARTTLS, certs->ca_file, NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *reply = NULL;
@@ -925,7 +721,7 @@ test_fake_starttls (void)
   g_assert_cmpstr (reply, ==, "b OK done");
   conn_close (conn);
 
-  fake_server_wait (server, 1);
+  tern_test_fake_server_wait (server, 1);
   g_assert_cmpstr (server->lines, ==, "a STARTTLS\nb NOOP\n");
   g_assert_cmpint (server->bytes_after, ==, 0);
 }
@@ -936,7 +732,7 @@ check_starttls_refused (TernTestCertKind     kind,
                         GTlsCertificateFlags expected)
 {
   g_autoptr(TernTestCert) cert = make_cert (kind, name);
-  g_autoptr(FakeServer) server = fake_server_new (script_starttls, cert->certificate);
+  g_autoptr(TernTestFakeServer) server = tern_test_fake_server_new (script_starttls, cert->certificate);
   g_autoptr(TernConnection) conn = fake_connection (server, TERN_SECURITY_STARTTLS, certs->ca_file, NULL);
   g_autoptr(GError) error = NULL;
 
@@ -947,7 +743,7 @@ check_starttls_refused (TernTestCertKind     kind,
   g_assert_cmpuint (tern_connection_get_generation (conn), ==, 1);
 
   /* Nothing after the STARTTLS command reached the server. */
-  fake_server_wait (server, 1);
+  tern_test_fake_server_wait (server, 1);
   g_assert_cmpuint (server->handshakes_done, ==, 0);
   g_assert_cmpstr (server->lines, ==, "a STARTTLS\n");
 }
@@ -986,7 +782,7 @@ static void
 test_fake_starttls_injection (void)
 {
   g_autoptr(TernTestCert) cert = make_cert (TERN_TEST_CERT_VALID, "injection");
-  g_autoptr(FakeServer) server = fake_server_new (script_starttls_injection, cert->certificate);
+  g_autoptr(TernTestFakeServer) server = tern_test_fake_server_new (script_starttls_injection, cert->certificate);
   g_autoptr(TernConnection) conn = fake_connection (server, TERN_SECURITY_STARTTLS, certs->ca_file, NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *line = NULL;
@@ -1005,7 +801,7 @@ test_fake_starttls_injection (void)
   g_assert_error (error, TERN_NET_ERROR, TERN_NET_ERROR_CLOSED);
 
   /* And nothing more was sent: no ClientHello, no command. */
-  fake_server_wait (server, 1);
+  tern_test_fake_server_wait (server, 1);
   g_assert_cmpint (server->bytes_after, ==, 0);
   g_assert_cmpstr (server->lines, ==, "a STARTTLS\n");
 }
@@ -1013,7 +809,7 @@ test_fake_starttls_injection (void)
 static void
 test_fake_starttls_late_injection (void)
 {
-  g_autoptr(FakeServer) server = fake_server_new (script_starttls_late_injection, NULL);
+  g_autoptr(TernTestFakeServer) server = tern_test_fake_server_new (script_starttls_late_injection, NULL);
   g_autoptr(TernConnection) conn = fake_connection (server, TERN_SECURITY_STARTTLS, certs->ca_file, NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *greeting = NULL;
@@ -1034,14 +830,14 @@ test_fake_starttls_late_injection (void)
 
   g_assert_false (conn_start_tls (conn, &error));
   g_assert_error (error, TERN_NET_ERROR, TERN_NET_ERROR_INJECTION);
-  fake_server_wait (server, 1);
+  tern_test_fake_server_wait (server, 1);
   g_assert_cmpint (server->bytes_after, ==, 0);
 }
 
 static void
 test_fake_secret_before_tls (void)
 {
-  g_autoptr(FakeServer) server = fake_server_new (script_plain_greet, NULL);
+  g_autoptr(TernTestFakeServer) server = tern_test_fake_server_new (script_plain_greet, NULL);
   g_autoptr(TernConnection) conn = fake_connection (server, TERN_SECURITY_STARTTLS, certs->ca_file, NULL);
   g_autoptr(TernProtocolLog) log = tern_protocol_log_new ("secret", 100);
   g_autoptr(GError) error = NULL;
@@ -1055,7 +851,7 @@ test_fake_secret_before_tls (void)
   g_assert_error (error, TERN_NET_ERROR, TERN_NET_ERROR_INSECURE);
   g_assert_false (tern_connection_is_connected (conn));
 
-  fake_server_wait (server, 1);
+  tern_test_fake_server_wait (server, 1);
   g_assert_cmpint (server->bytes_after, ==, 0);
   text = tern_protocol_log_dup_text (log);
   g_assert_null (strstr (text, "hunter2"));
@@ -1064,7 +860,7 @@ test_fake_secret_before_tls (void)
 static void
 test_fake_plaintext_when_chosen (void)
 {
-  g_autoptr(FakeServer) server = fake_server_new (script_plain_greet, NULL);
+  g_autoptr(TernTestFakeServer) server = tern_test_fake_server_new (script_plain_greet, NULL);
   g_autoptr(TernConnection) conn = fake_connection (server, TERN_SECURITY_NONE, NULL, NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *greeting = NULL;
@@ -1077,7 +873,7 @@ test_fake_plaintext_when_chosen (void)
   g_assert_true (conn_write (conn, "a LOGIN alice hunter2\r\n", "a LOGIN alice " TERN_PROTOCOL_LOG_REDACTED, &error));
   g_assert_no_error (error);
   conn_close (conn);
-  fake_server_wait (server, 1);
+  tern_test_fake_server_wait (server, 1);
   g_assert_cmpint (server->bytes_after, ==, strlen ("a LOGIN alice hunter2\r\n"));
 }
 
@@ -1085,7 +881,7 @@ static void
 test_fake_pin_accepted (void)
 {
   g_autoptr(TernTestCert) a = make_cert (TERN_TEST_CERT_SELF_SIGNED, "pin-a");
-  g_autoptr(FakeServer) server = fake_server_new (script_tls_greet, a->certificate);
+  g_autoptr(TernTestFakeServer) server = tern_test_fake_server_new (script_tls_greet, a->certificate);
   /* No CA file: only the pin can make this certificate acceptable. */
   g_autoptr(TernConnection) conn = fake_connection (server, TERN_SECURITY_TLS, NULL, a->sha256);
   g_autoptr(GError) error = NULL;
@@ -1105,7 +901,7 @@ test_fake_pin_other_certificate (void)
 {
   g_autoptr(TernTestCert) a = make_cert (TERN_TEST_CERT_SELF_SIGNED, "pin-a2");
   g_autoptr(TernTestCert) b = make_cert (TERN_TEST_CERT_SELF_SIGNED, "pin-b2");
-  g_autoptr(FakeServer) server = fake_server_new (script_tls_greet, b->certificate);
+  g_autoptr(TernTestFakeServer) server = tern_test_fake_server_new (script_tls_greet, b->certificate);
   g_autoptr(TernConnection) conn = fake_connection (server, TERN_SECURITY_TLS, NULL, a->sha256);
   g_autoptr(GError) error = NULL;
   TernCertificateInfo *info;
@@ -1119,7 +915,7 @@ test_fake_pin_other_certificate (void)
   g_assert_cmpstr (tern_certificate_info_get_subject (info), ==, tern_certificate_info_get_subject (info_a));
   g_assert_cmpstr (tern_certificate_info_get_pin (info), ==, b->sha256);
   g_assert_cmpstr (a->sha256, !=, b->sha256);
-  fake_server_wait (server, 1);
+  tern_test_fake_server_wait (server, 1);
   g_assert_null (server->lines);
 }
 
@@ -1127,7 +923,7 @@ static void
 test_fake_pin_starttls (void)
 {
   g_autoptr(TernTestCert) a = make_cert (TERN_TEST_CERT_EXPIRED, "pin-starttls");
-  g_autoptr(FakeServer) server = fake_server_new (script_starttls, a->certificate);
+  g_autoptr(TernTestFakeServer) server = tern_test_fake_server_new (script_starttls, a->certificate);
   g_autoptr(TernConnection) conn = fake_connection (server, TERN_SECURITY_STARTTLS, certs->ca_file, NULL);
   g_autoptr(GError) error = NULL;
 
@@ -1156,7 +952,7 @@ static void
 test_fake_prompt_trust_once (void)
 {
   g_autoptr(TernTestCert) cert = make_cert (TERN_TEST_CERT_SELF_SIGNED, "prompt-once");
-  g_autoptr(FakeServer) server = fake_server_new (script_tls_greet, cert->certificate);
+  g_autoptr(TernTestFakeServer) server = tern_test_fake_server_new (script_tls_greet, cert->certificate);
   g_autoptr(TernConnection) conn = fake_connection (server, TERN_SECURITY_TLS, certs->ca_file, NULL);
   g_autoptr(TestPrompt) prompt = test_prompt_new (TERN_CERTIFICATE_DECISION_TRUST_ONCE);
   g_autoptr(GError) error = NULL;
@@ -1182,7 +978,7 @@ test_fake_prompt_trust_once (void)
   g_assert_true (conn_connect (conn, &error));
   g_assert_cmpuint (prompt->asked, ==, 1);
   conn_close (conn);
-  fake_server_wait (server, 3);
+  tern_test_fake_server_wait (server, 3);
   g_assert_cmpuint (server->accepted, ==, 3);
 }
 
@@ -1190,7 +986,7 @@ static void
 test_fake_prompt_reject (void)
 {
   g_autoptr(TernTestCert) cert = make_cert (TERN_TEST_CERT_UNKNOWN_ROOT, "prompt-reject");
-  g_autoptr(FakeServer) server = fake_server_new (script_tls_greet, cert->certificate);
+  g_autoptr(TernTestFakeServer) server = tern_test_fake_server_new (script_tls_greet, cert->certificate);
   g_autoptr(TernConnection) conn = fake_connection (server, TERN_SECURITY_TLS, certs->ca_file, NULL);
   g_autoptr(TestPrompt) prompt = test_prompt_new (TERN_CERTIFICATE_DECISION_REJECT);
   g_autoptr(GError) error = NULL;
@@ -1199,7 +995,7 @@ test_fake_prompt_reject (void)
   g_assert_false (conn_connect (conn, &error));
   g_assert_error (error, TERN_NET_ERROR, TERN_NET_ERROR_CERTIFICATE);
   g_assert_cmpuint (prompt->asked, ==, 1);
-  fake_server_wait (server, 1);
+  tern_test_fake_server_wait (server, 1);
   g_assert_cmpuint (server->accepted, ==, 1);
 }
 
@@ -1207,7 +1003,7 @@ static void
 test_fake_prompt_trust_always (void)
 {
   g_autoptr(TernTestCert) cert = make_cert (TERN_TEST_CERT_WRONG_HOST, "prompt-always");
-  g_autoptr(FakeServer) server = fake_server_new (script_tls_greet, cert->certificate);
+  g_autoptr(TernTestFakeServer) server = tern_test_fake_server_new (script_tls_greet, cert->certificate);
   g_autoptr(TernConnection) conn = fake_connection (server, TERN_SECURITY_TLS, certs->ca_file, NULL);
   g_autoptr(TernConnection) later = NULL;
   g_autoptr(TestPrompt) prompt = test_prompt_new (TERN_CERTIFICATE_DECISION_TRUST_ALWAYS);
@@ -1234,7 +1030,7 @@ static void
 test_fake_prompt_starttls (void)
 {
   g_autoptr(TernTestCert) cert = make_cert (TERN_TEST_CERT_SELF_SIGNED, "prompt-starttls");
-  g_autoptr(FakeServer) server = fake_server_new (script_starttls, cert->certificate);
+  g_autoptr(TernTestFakeServer) server = tern_test_fake_server_new (script_starttls, cert->certificate);
   g_autoptr(TernConnection) conn = fake_connection (server, TERN_SECURITY_STARTTLS, certs->ca_file, NULL);
   g_autoptr(TestPrompt) prompt = test_prompt_new (TERN_CERTIFICATE_DECISION_TRUST_ONCE);
   g_autoptr(GError) error = NULL;
@@ -1260,7 +1056,7 @@ test_fake_prompt_starttls (void)
 static void
 test_fake_read_timeout (void)
 {
-  g_autoptr(FakeServer) server = fake_server_new (script_silent, NULL);
+  g_autoptr(TernTestFakeServer) server = tern_test_fake_server_new (script_silent, NULL);
   g_autoptr(TernConnection) conn = fake_connection (server, TERN_SECURITY_NONE, NULL, NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *line = NULL;
@@ -1274,14 +1070,14 @@ test_fake_read_timeout (void)
   g_assert_error (error, TERN_NET_ERROR, TERN_NET_ERROR_TIMEOUT);
   g_assert_cmpint (g_get_monotonic_time () - start, >=, 290 * 1000);
   g_assert_false (tern_connection_is_connected (conn));
-  fake_server_wait (server, 1);
+  tern_test_fake_server_wait (server, 1);
 }
 
 static void
 test_fake_connect_timeout (void)
 {
   /* TCP is accepted, the TLS handshake never answered. */
-  g_autoptr(FakeServer) server = fake_server_new (script_silent, NULL);
+  g_autoptr(TernTestFakeServer) server = tern_test_fake_server_new (script_silent, NULL);
   g_autoptr(TernConnection) conn = fake_connection (server, TERN_SECURITY_TLS, NULL, NULL);
   g_autoptr(GError) error = NULL;
 
@@ -1294,7 +1090,7 @@ test_fake_connect_timeout (void)
 static void
 test_fake_line_too_long (void)
 {
-  g_autoptr(FakeServer) server = fake_server_new (script_long_lines, NULL);
+  g_autoptr(TernTestFakeServer) server = tern_test_fake_server_new (script_long_lines, NULL);
   g_autoptr(TernConnection) conn = fake_connection (server, TERN_SECURITY_NONE, NULL, NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *exact = NULL;
@@ -1314,7 +1110,7 @@ test_fake_line_too_long (void)
 static void
 test_fake_endless_line (void)
 {
-  g_autoptr(FakeServer) server = fake_server_new (script_endless_line, NULL);
+  g_autoptr(TernTestFakeServer) server = tern_test_fake_server_new (script_endless_line, NULL);
   g_autoptr(TernConnection) conn = fake_connection (server, TERN_SECURITY_NONE, NULL, NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *line = NULL;
@@ -1324,13 +1120,13 @@ test_fake_endless_line (void)
   line = conn_read_line (conn, &error);
   g_assert_null (line);
   g_assert_error (error, TERN_NET_ERROR, TERN_NET_ERROR_LINE_TOO_LONG);
-  fake_server_wait (server, 1);
+  tern_test_fake_server_wait (server, 1);
 }
 
 static void
 test_fake_closed_mid_line (void)
 {
-  g_autoptr(FakeServer) server = fake_server_new (script_close_mid_line, NULL);
+  g_autoptr(TernTestFakeServer) server = tern_test_fake_server_new (script_close_mid_line, NULL);
   g_autoptr(TernConnection) conn = fake_connection (server, TERN_SECURITY_NONE, NULL, NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *first = NULL;
@@ -1360,7 +1156,7 @@ cancel_cb (gpointer user_data)
 static void
 test_fake_cancel_read (void)
 {
-  g_autoptr(FakeServer) server = fake_server_new (script_wait_then_line, NULL);
+  g_autoptr(TernTestFakeServer) server = tern_test_fake_server_new (script_wait_then_line, NULL);
   g_autoptr(TernConnection) conn = fake_connection (server, TERN_SECURITY_NONE, NULL, NULL);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GAsyncResult) result = NULL;
@@ -1378,7 +1174,7 @@ test_fake_cancel_read (void)
 
   /* A cancelled read loses nothing: the connection is still good. */
   g_assert_true (tern_connection_is_connected (conn));
-  fake_server_go (server);
+  tern_test_fake_server_go (server);
   line = conn_read_line (conn, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (line, ==, "* OK after the cancel");
@@ -1388,7 +1184,7 @@ test_fake_cancel_read (void)
 static void
 test_fake_cancel_connect (void)
 {
-  g_autoptr(FakeServer) server = fake_server_new (script_silent, NULL);
+  g_autoptr(TernTestFakeServer) server = tern_test_fake_server_new (script_silent, NULL);
   g_autoptr(TernConnection) conn = fake_connection (server, TERN_SECURITY_TLS, NULL, NULL);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GAsyncResult) result = NULL;
@@ -1404,7 +1200,7 @@ test_fake_cancel_connect (void)
 static void
 test_fake_close_while_reading (void)
 {
-  g_autoptr(FakeServer) server = fake_server_new (script_silent, NULL);
+  g_autoptr(TernTestFakeServer) server = tern_test_fake_server_new (script_silent, NULL);
   g_autoptr(TernConnection) conn = fake_connection (server, TERN_SECURITY_NONE, NULL, NULL);
   g_autoptr(GAsyncResult) read_result = NULL;
   g_autoptr(GAsyncResult) close_result = NULL;
@@ -1419,7 +1215,7 @@ test_fake_close_while_reading (void)
   g_assert_null (bytes);
   g_assert_error (error, TERN_NET_ERROR, TERN_NET_ERROR_CLOSED);
   g_assert_false (tern_connection_is_connected (conn));
-  fake_server_wait (server, 1);
+  tern_test_fake_server_wait (server, 1);
   g_assert_cmpint (server->bytes_after, ==, 0);
   g_clear_object (&read_result);
   g_clear_object (&close_result);
@@ -1429,7 +1225,7 @@ test_fake_close_while_reading (void)
 static void
 test_fake_read_and_write_overlap (void)
 {
-  g_autoptr(FakeServer) server = fake_server_new (script_idle, NULL);
+  g_autoptr(TernTestFakeServer) server = tern_test_fake_server_new (script_idle, NULL);
   g_autoptr(TernConnection) conn = fake_connection (server, TERN_SECURITY_NONE, NULL, NULL);
   g_autoptr(GAsyncResult) read_result = NULL;
   g_autoptr(GAsyncResult) write_result = NULL;
@@ -1456,7 +1252,7 @@ test_fake_read_and_write_overlap (void)
 static void
 test_fake_line_and_literal_reads (void)
 {
-  g_autoptr(FakeServer) server = fake_server_new (script_pieces, NULL);
+  g_autoptr(TernTestFakeServer) server = tern_test_fake_server_new (script_pieces, NULL);
   g_autoptr(TernConnection) conn = fake_connection (server, TERN_SECURITY_NONE, NULL, NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(GAsyncResult) result = NULL;

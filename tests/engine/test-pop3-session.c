@@ -11,6 +11,7 @@
 #include "tern-engine.h"
 #include "tern-pop3-session.h"
 #include "tern-test-certs.h"
+#include "tern-test-fake-server.h"
 #include "tern-test-sandbox.h"
 
 static TernTestSandbox *sandbox;
@@ -33,202 +34,6 @@ wait_for (GAsyncResult **slot)
     g_main_context_iteration (NULL, TRUE);
   return *slot;
 }
-
-/* The scripted fake server (as in test-connection.c): each accepted
- * connection runs a script on its own thread with blocking I/O. */
-
-typedef struct _FakeServer FakeServer;
-typedef void (*FakeScript) (FakeServer *server,
-                            GIOStream  *stream);
-
-struct _FakeServer
-{
-  GSocketService  *service;
-  guint16          port;
-  FakeScript       script;
-  GTlsCertificate *certificate;
-  GMutex           mutex;
-  GCond            cond;
-  guint            accepted;
-  guint            finished;
-  gboolean         go;                /* the test lets the script go on */
-  guint            handshakes_failed;
-  guint            handshakes_done;
-  gssize           bytes_after;       /* what a script read where nothing was expected */
-  char            *lines;             /* lines the script read, joined by \n */
-};
-
-static gboolean
-server_write (GIOStream  *stream,
-              const char *text)
-{
-  return g_output_stream_write_all (g_io_stream_get_output_stream (stream), text, strlen (text), NULL, NULL, NULL);
-}
-
-/* One byte at a time: the server never reads ahead of a line. */
-static char *
-server_read_line (FakeServer *server,
-                  GIOStream  *stream)
-{
-  g_autoptr(GString) line = g_string_new (NULL);
-  char c;
-
-  while (g_input_stream_read (g_io_stream_get_input_stream (stream), &c, 1, NULL, NULL) == 1)
-    {
-      if (c == '\n')
-        {
-          if (line->len > 0 && line->str[line->len - 1] == '\r')
-            g_string_truncate (line, line->len - 1);
-          g_mutex_lock (&server->mutex);
-          {
-            char *joined = g_strconcat (server->lines != NULL ? server->lines : "", line->str, "\n", NULL);
-
-            g_free (server->lines);
-            server->lines = joined;
-          }
-          g_mutex_unlock (&server->mutex);
-          return g_string_free (g_steal_pointer (&line), FALSE);
-        }
-      g_string_append_c (line, c);
-    }
-  return NULL;
-}
-
-/* Reads until the client closes; returns how many bytes came. */
-static gssize
-server_read_to_end (GIOStream *stream)
-{
-  gssize total = 0;
-  char buffer[4096];
-  gssize n;
-
-  while ((n = g_input_stream_read (g_io_stream_get_input_stream (stream), buffer, sizeof buffer, NULL, NULL)) > 0)
-    total += n;
-  return total;
-}
-
-static void
-server_record_after (FakeServer *server,
-                     gssize      n)
-{
-  g_mutex_lock (&server->mutex);
-  server->bytes_after = n;
-  g_mutex_unlock (&server->mutex);
-}
-
-static void
-fake_server_go (FakeServer *server)
-{
-  g_mutex_lock (&server->mutex);
-  server->go = TRUE;
-  g_cond_broadcast (&server->cond);
-  g_mutex_unlock (&server->mutex);
-}
-
-static GIOStream *
-server_start_tls (FakeServer *server,
-                  GIOStream  *base)
-{
-  g_autoptr(GIOStream) tls = NULL;
-  gboolean ok;
-
-  tls = g_tls_server_connection_new (base, server->certificate, NULL);
-  g_assert_nonnull (tls);
-  g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (tls), FALSE);
-  ok = g_tls_connection_handshake (G_TLS_CONNECTION (tls), NULL, NULL);
-
-  g_mutex_lock (&server->mutex);
-  if (ok)
-    server->handshakes_done++;
-  else
-    server->handshakes_failed++;
-  g_mutex_unlock (&server->mutex);
-  return ok ? g_steal_pointer (&tls) : NULL;
-}
-
-static gboolean
-fake_server_run_cb (GThreadedSocketService *service,
-                    GSocketConnection      *connection,
-                    GObject                *source_object,
-                    gpointer                user_data)
-{
-  FakeServer *server = user_data;
-
-  /* A script never waits forever for a client that went away. */
-  g_socket_set_timeout (g_socket_connection_get_socket (connection), 10);
-  g_mutex_lock (&server->mutex);
-  server->accepted++;
-  g_mutex_unlock (&server->mutex);
-
-  server->script (server, G_IO_STREAM (connection));
-  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
-
-  g_mutex_lock (&server->mutex);
-  server->finished++;
-  g_cond_broadcast (&server->cond);
-  g_mutex_unlock (&server->mutex);
-  return TRUE;
-}
-
-static FakeServer *
-fake_server_new (FakeScript       script,
-                 GTlsCertificate *certificate)
-{
-  FakeServer *server = g_new0 (FakeServer, 1);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
-  g_autoptr(GSocketAddress) effective = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g_mutex_init (&server->mutex);
-  g_cond_init (&server->cond);
-  server->script = script;
-  server->certificate = certificate != NULL ? g_object_ref (certificate) : NULL;
-  server->bytes_after = -1;
-  server->service = g_threaded_socket_service_new (4);
-  g_socket_listener_add_address (G_SOCKET_LISTENER (server->service), address, G_SOCKET_TYPE_STREAM,
-                                 G_SOCKET_PROTOCOL_TCP, NULL, &effective, &error);
-  g_assert_no_error (error);
-  server->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
-  g_signal_connect (server->service, "run", G_CALLBACK (fake_server_run_cb), server);
-  g_socket_service_start (server->service);
-  return server;
-}
-
-/* Waits (running the main context) until N scripts have ended. */
-static void
-fake_server_wait (FakeServer *server,
-                  guint       n)
-{
-  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-
-  g_mutex_lock (&server->mutex);
-  while (server->finished < n)
-    {
-      g_mutex_unlock (&server->mutex);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_mutex_lock (&server->mutex);
-    }
-  g_mutex_unlock (&server->mutex);
-}
-
-static void
-fake_server_free (FakeServer *server)
-{
-  fake_server_go (server);
-  fake_server_wait (server, server->accepted);
-  g_socket_service_stop (server->service);
-  g_socket_listener_close (G_SOCKET_LISTENER (server->service));
-  g_clear_object (&server->service);
-  g_clear_object (&server->certificate);
-  g_free (server->lines);
-  g_mutex_clear (&server->mutex);
-  g_cond_clear (&server->cond);
-  g_free (server);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (FakeServer, fake_server_free)
 
 /* Blocking helpers over the session's async API. */
 
@@ -782,25 +587,25 @@ serve_capa (GIOStream  *stream,
             const char *caps)
 {
   if (caps == NULL || *caps == '\0')
-    server_write (stream, "-ERR no CAPA here\r\n");
+    tern_test_fake_server_write (stream, "-ERR no CAPA here\r\n");
   else
     {
-      server_write (stream, "+OK capabilities follow\r\n");
-      server_write (stream, caps);
-      server_write (stream, ".\r\n");
+      tern_test_fake_server_write (stream, "+OK capabilities follow\r\n");
+      tern_test_fake_server_write (stream, caps);
+      tern_test_fake_server_write (stream, ".\r\n");
     }
 }
 
 /* Answers CAPA, USER, PASS and AUTH PLAIN (both forms) with +OK; returns
  * the first other command, or %NULL when the client went away. */
 static char *
-serve_login (FakeServer *server,
+serve_login (TernTestFakeServer *server,
              GIOStream  *stream,
              const char *caps)
 {
   for (;;)
     {
-      g_autofree char *line = server_read_line (server, stream);
+      g_autofree char *line = tern_test_fake_server_read_line (server, stream);
 
       if (line == NULL)
         return NULL;
@@ -808,14 +613,14 @@ serve_login (FakeServer *server,
         serve_capa (stream, caps);
       else if (g_str_has_prefix (line, "USER ") || g_str_has_prefix (line, "PASS ") ||
                g_str_has_prefix (line, "AUTH PLAIN "))
-        server_write (stream, "+OK\r\n");
+        tern_test_fake_server_write (stream, "+OK\r\n");
       else if (strcmp (line, "AUTH PLAIN") == 0)
         {
           g_autofree char *response = NULL;
 
-          server_write (stream, "+ \r\n");
-          response = server_read_line (server, stream);
-          server_write (stream, response != NULL && *response != '\0' ? "+OK welcome\r\n" : "-ERR [AUTH] no\r\n");
+          tern_test_fake_server_write (stream, "+ \r\n");
+          response = tern_test_fake_server_read_line (server, stream);
+          tern_test_fake_server_write (stream, response != NULL && *response != '\0' ? "+OK welcome\r\n" : "-ERR [AUTH] no\r\n");
         }
       else
         return g_steal_pointer (&line);
@@ -824,90 +629,90 @@ serve_login (FakeServer *server,
 
 /* Greets with fake_reply and records what comes. */
 static void
-script_greeting (FakeServer *server,
+script_greeting (TernTestFakeServer *server,
                  GIOStream  *stream)
 {
   if (fake_reply != NULL)
-    server_write (stream, fake_reply);
-  server_record_after (server, server_read_to_end (stream));
+    tern_test_fake_server_write (stream, fake_reply);
+  tern_test_fake_server_record_after (server, tern_test_fake_server_read_to_end (stream));
 }
 
 /* Plain text: greeting, login, then fake_reply to the first other
  * command, then close. */
 static void
-script_reply (FakeServer *server,
+script_reply (TernTestFakeServer *server,
               GIOStream  *stream)
 {
   g_autofree char *command = NULL;
 
-  server_write (stream, "+OK fake POP3 ready <1896.697170952@fake>\r\n");
+  tern_test_fake_server_write (stream, "+OK fake POP3 ready <1896.697170952@fake>\r\n");
   command = serve_login (server, stream, fake_caps);
   if (command != NULL)
-    server_write (stream, fake_reply);
+    tern_test_fake_server_write (stream, fake_reply);
 }
 
 /* STLS: fake_reply answers STLS; if it is +OK, TLS and a login. */
 static void
-script_stls (FakeServer *server,
+script_stls (TernTestFakeServer *server,
              GIOStream  *stream)
 {
   g_autofree char *command = NULL;
   g_autofree char *after = NULL;
   g_autoptr(GIOStream) tls = NULL;
 
-  server_write (stream, "+OK fake POP3 ready\r\n");
+  tern_test_fake_server_write (stream, "+OK fake POP3 ready\r\n");
   command = serve_login (server, stream, fake_caps);
   if (g_strcmp0 (command, "STLS") != 0)
     {
-      server_record_after (server, server_read_to_end (stream));
+      tern_test_fake_server_record_after (server, tern_test_fake_server_read_to_end (stream));
       return;
     }
-  server_write (stream, fake_reply);
+  tern_test_fake_server_write (stream, fake_reply);
   if (!g_str_has_prefix (fake_reply, "+OK") || strchr (fake_reply, '\n')[1] != '\0')
     {
       /* A client that starts TLS now would send a ClientHello. */
-      server_record_after (server, server_read_to_end (stream));
+      tern_test_fake_server_record_after (server, tern_test_fake_server_read_to_end (stream));
       return;
     }
-  tls = server_start_tls (server, stream);
+  tls = tern_test_fake_server_start_tls (server, stream);
   if (tls == NULL)
     return;
   after = serve_login (server, tls, fake_caps_tls);
   if (after != NULL)
-    server_write (tls, "+OK 2 320\r\n");
-  server_record_after (server, server_read_to_end (tls));
+    tern_test_fake_server_write (tls, "+OK 2 320\r\n");
+  tern_test_fake_server_record_after (server, tern_test_fake_server_read_to_end (tls));
 }
 
 /* Implicit TLS, then a login. */
 static void
-script_tls_login (FakeServer *server,
+script_tls_login (TernTestFakeServer *server,
                   GIOStream  *stream)
 {
-  g_autoptr(GIOStream) tls = server_start_tls (server, stream);
+  g_autoptr(GIOStream) tls = tern_test_fake_server_start_tls (server, stream);
   g_autofree char *after = NULL;
 
   if (tls == NULL)
     return;
-  server_write (tls, "+OK fake POP3S ready\r\n");
+  tern_test_fake_server_write (tls, "+OK fake POP3S ready\r\n");
   after = serve_login (server, tls, fake_caps);
   if (after != NULL)
-    server_write (tls, "+OK 2 320\r\n");
-  server_record_after (server, server_read_to_end (tls));
+    tern_test_fake_server_write (tls, "+OK 2 320\r\n");
+  tern_test_fake_server_record_after (server, tern_test_fake_server_read_to_end (tls));
 }
 
-static FakeServer *
-fake_server (FakeScript script)
+static TernTestFakeServer *
+fake_server (TernTestFakeScript script)
 {
   g_autoptr(TernTestCert) cert = NULL;
   g_autoptr(GError) error = NULL;
 
   cert = tern_test_certs_make (certs, TERN_TEST_CERT_VALID, "pop3", &error);
   g_assert_no_error (error);
-  return fake_server_new (script, cert->certificate);
+  return tern_test_fake_server_new (script, cert->certificate);
 }
 
 static TernPop3Session *
-fake_session (FakeServer   *server,
+fake_session (TernTestFakeServer   *server,
               TernSecurity  security)
 {
   g_autoptr(TernConnection) conn = tern_connection_new ("127.0.0.1", server->port, security, certs->ca_file, NULL);
@@ -918,7 +723,7 @@ fake_session (FakeServer   *server,
 }
 
 static gboolean
-lines_have_credentials (FakeServer *server)
+lines_have_credentials (TernTestFakeServer *server)
 {
   const char *lines = server->lines != NULL ? server->lines : "";
 
@@ -933,7 +738,7 @@ expect_open_fails (TernSecurity security,
                    GQuark       domain,
                    gint         code)
 {
-  g_autoptr(FakeServer) server = fake_server (script_stls);
+  g_autoptr(TernTestFakeServer) server = fake_server (script_stls);
   g_autoptr(TernPop3Session) session = fake_session (server, security);
   g_autoptr(GError) error = NULL;
 
@@ -943,7 +748,7 @@ expect_open_fails (TernSecurity security,
   g_clear_error (&error);
   g_assert_false (session_login (session, "alice", "secret", &error));
   g_assert_nonnull (error);
-  fake_server_wait (server, 1);
+  tern_test_fake_server_wait (server, 1);
   g_assert_false (lines_have_credentials (server));
   g_assert_false (tern_connection_is_connected (tern_pop3_session_get_connection (session)));
 }
@@ -971,7 +776,7 @@ test_fake_stls_refused (void)
 static void
 test_fake_stls_injection (void)
 {
-  g_autoptr(FakeServer) server = NULL;
+  g_autoptr(TernTestFakeServer) server = NULL;
   g_autoptr(TernPop3Session) session = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -983,7 +788,7 @@ test_fake_stls_injection (void)
   g_assert_error (error, TERN_NET_ERROR, TERN_NET_ERROR_INJECTION);
   g_clear_error (&error);
   g_assert_false (session_login (session, "alice", "secret", &error));
-  fake_server_wait (server, 1);
+  tern_test_fake_server_wait (server, 1);
   g_assert_false (lines_have_credentials (server));
 }
 
@@ -992,7 +797,7 @@ test_fake_stls_injection (void)
 static void
 test_fake_stls_reset_and_user_pass (void)
 {
-  g_autoptr(FakeServer) server = NULL;
+  g_autoptr(TernTestFakeServer) server = NULL;
   g_autoptr(TernPop3Session) session = NULL;
   g_autoptr(GError) error = NULL;
   guint count = 0;
@@ -1012,7 +817,7 @@ test_fake_stls_reset_and_user_pass (void)
   g_assert_true (session_stat (session, &count, NULL, &error));
   g_assert_cmpuint (count, ==, 2);
   session_close (session);
-  fake_server_wait (server, 1);
+  tern_test_fake_server_wait (server, 1);
   g_assert_cmpstr (server->lines, ==, "CAPA\nSTLS\nCAPA\nUSER alice\nPASS secret\nSTAT\n");
 }
 
@@ -1020,7 +825,7 @@ test_fake_stls_reset_and_user_pass (void)
 static void
 test_fake_auth_plain_continuation (void)
 {
-  g_autoptr(FakeServer) server = NULL;
+  g_autoptr(TernTestFakeServer) server = NULL;
   g_autoptr(TernPop3Session) session = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *password = g_strnfill (200, 'p');
@@ -1036,7 +841,7 @@ test_fake_auth_plain_continuation (void)
   g_assert_no_error (error);
   g_assert_cmpint (tern_pop3_session_get_auth_method (session), ==, TERN_POP3_AUTH_PLAIN);
   session_close (session);
-  fake_server_wait (server, 1);
+  tern_test_fake_server_wait (server, 1);
   lines = g_strsplit (server->lines, "\n", -1);
   g_assert_cmpstr (lines[1], ==, "AUTH PLAIN");
   decoded = g_base64_decode (lines[2], &length);
@@ -1052,7 +857,7 @@ test_fake_bad_greetings (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (greetings); i++)
     {
-      g_autoptr(FakeServer) server = NULL;
+      g_autoptr(TernTestFakeServer) server = NULL;
       g_autoptr(TernPop3Session) session = NULL;
       g_autoptr(GError) error = NULL;
 
@@ -1066,7 +871,7 @@ test_fake_bad_greetings (void)
       g_assert_nonnull (strstr (error->message, "127.0.0.1"));
       g_clear_error (&error);
       g_assert_false (session_login (session, "alice", "secret", &error));
-      fake_server_wait (server, 1);
+      tern_test_fake_server_wait (server, 1);
       g_assert_null (server->lines);
     }
 }
@@ -1076,7 +881,7 @@ test_fake_bad_greetings (void)
 static void
 test_fake_tls_account_plain_server (void)
 {
-  g_autoptr(FakeServer) server = NULL;
+  g_autoptr(TernTestFakeServer) server = NULL;
   g_autoptr(TernPop3Session) session = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -1087,14 +892,14 @@ test_fake_tls_account_plain_server (void)
   g_assert_nonnull (error);
   g_clear_error (&error);
   g_assert_false (session_login (session, "alice", "secret", &error));
-  fake_server_wait (server, 1);
+  tern_test_fake_server_wait (server, 1);
   g_assert_null (server->lines);
 }
 
 /* Logs in on a plain-text fake (security "none"), sends COMMAND's reply
  * fake_reply; returns the session for more checks. */
 static TernPop3Session *
-fake_logged_in (FakeServer *server)
+fake_logged_in (TernTestFakeServer *server)
 {
   TernPop3Session *session = fake_session (server, TERN_SECURITY_NONE);
   g_autoptr(GError) error = NULL;
@@ -1109,7 +914,7 @@ static void
 expect_uidl_error (const char *reply,
                    gint        code)
 {
-  g_autoptr(FakeServer) server = NULL;
+  g_autoptr(TernTestFakeServer) server = NULL;
   g_autoptr(TernPop3Session) session = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) entries = NULL;
@@ -1127,7 +932,7 @@ expect_uidl_error (const char *reply,
   /* The session is over: no DELE can follow. */
   g_assert_false (session_dele (session, 1, &error));
   g_assert_nonnull (error);
-  fake_server_wait (server, 1);
+  tern_test_fake_server_wait (server, 1);
   g_assert_null (strstr (server->lines, "DELE"));
 }
 
@@ -1152,7 +957,7 @@ test_fake_uidl_abuse (void)
 static void
 test_fake_uid_as_data (void)
 {
-  g_autoptr(FakeServer) server = NULL;
+  g_autoptr(TernTestFakeServer) server = NULL;
   g_autoptr(TernPop3Session) session = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) entries = NULL;
@@ -1171,7 +976,7 @@ test_fake_uid_as_data (void)
 static void
 test_fake_retr_truncated (void)
 {
-  g_autoptr(FakeServer) server = NULL;
+  g_autoptr(TernTestFakeServer) server = NULL;
   g_autoptr(TernPop3Session) session = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) message = NULL;
@@ -1188,7 +993,7 @@ test_fake_retr_truncated (void)
 static void
 test_fake_retr_unstuffed (void)
 {
-  g_autoptr(FakeServer) server = NULL;
+  g_autoptr(TernTestFakeServer) server = NULL;
   g_autoptr(TernPop3Session) session = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) message = NULL;
@@ -1207,7 +1012,7 @@ test_fake_retr_unstuffed (void)
 static void
 test_fake_plain_requires_none (void)
 {
-  g_autoptr(FakeServer) server = NULL;
+  g_autoptr(TernTestFakeServer) server = NULL;
   g_autoptr(TernPop3Session) session = NULL;
   g_autoptr(GError) error = NULL;
 
