@@ -7,7 +7,7 @@
 
 gboolean
 tern_test_fake_server_write (GIOStream  *stream,
-              const char *text)
+                             const char *text)
 {
   return g_output_stream_write_all (g_io_stream_get_output_stream (stream), text, strlen (text), NULL, NULL, NULL);
 }
@@ -15,7 +15,7 @@ tern_test_fake_server_write (GIOStream  *stream,
 /* One byte at a time: the server never reads ahead of a line. */
 char *
 tern_test_fake_server_read_line (TernTestFakeServer *server,
-                  GIOStream  *stream)
+                                 GIOStream  *stream)
 {
   g_autoptr(GString) line = g_string_new (NULL);
   char c;
@@ -56,7 +56,7 @@ tern_test_fake_server_read_to_end (GIOStream *stream)
 
 void
 tern_test_fake_server_record_after (TernTestFakeServer *server,
-                     gssize      n)
+                                    gssize      n)
 {
   g_mutex_lock (&server->mutex);
   server->bytes_after = n;
@@ -83,7 +83,7 @@ tern_test_fake_server_go (TernTestFakeServer *server)
 
 GIOStream *
 tern_test_fake_server_start_tls (TernTestFakeServer *server,
-                  GIOStream  *base)
+                                 GIOStream  *base)
 {
   g_autoptr(GIOStream) tls = NULL;
   gboolean ok;
@@ -128,7 +128,7 @@ fake_server_run_cb (GThreadedSocketService *service,
 
 TernTestFakeServer *
 tern_test_fake_server_new (TernTestFakeScript       script,
-                 GTlsCertificate *certificate)
+                           GTlsCertificate *certificate)
 {
   TernTestFakeServer *server = g_new0 (TernTestFakeServer, 1);
   g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
@@ -153,7 +153,7 @@ tern_test_fake_server_new (TernTestFakeScript       script,
 /* Waits (running the main context) until N scripts have ended. */
 void
 tern_test_fake_server_wait (TernTestFakeServer *server,
-                  guint       n)
+                            guint       n)
 {
   gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
 
