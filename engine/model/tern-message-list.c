@@ -54,6 +54,7 @@ struct _TernMessageList
   GHashTable          *cache;         /* message id → TernMessage */
   GQueue              *cache_order;
   sqlite3_stmt        *item_stmt;
+  sqlite3_stmt        *current_stmt;
 
   GCancellable        *load_cancellable;
   guint                generation;
@@ -730,13 +731,17 @@ lookup_current (TernMessageList        *self,
                 TernStoreMessageChange *current,
                 gint64                 *thread)
 {
-  sqlite3_stmt *stmt = NULL;
+  sqlite3_stmt *stmt;
   gboolean found = FALSE;
 
-  if (sqlite3_prepare_v2 (tern_store_get_reader (self->store),
+  /* Once per changed message, on the UI thread: prepared once per list. */
+  if (self->current_stmt == NULL &&
+      sqlite3_prepare_v3 (tern_store_get_reader (self->store),
                           "SELECT folder_id, date, flags, thread_id FROM messages WHERE id = ?",
-                          -1, &stmt, NULL) != SQLITE_OK)
+                          -1, SQLITE_PREPARE_PERSISTENT, &self->current_stmt, NULL) != SQLITE_OK)
     return FALSE;
+  stmt = self->current_stmt;
+  sqlite3_reset (stmt);
   sqlite3_bind_int64 (stmt, 1, id);
   if (sqlite3_step (stmt) == SQLITE_ROW)
     {
@@ -748,7 +753,7 @@ lookup_current (TernMessageList        *self,
       *thread = sqlite3_column_int64 (stmt, 3);
       found = TRUE;
     }
-  sqlite3_finalize (stmt);
+  sqlite3_reset (stmt);
   return found;
 }
 
@@ -959,6 +964,7 @@ tern_message_list_dispose (GObject *object)
   g_clear_signal_handler (&self->changed_id, self->store);
   g_clear_handle_id (&self->reset_source, g_source_remove);
   g_clear_pointer (&self->item_stmt, sqlite3_finalize);
+  g_clear_pointer (&self->current_stmt, sqlite3_finalize);
   g_clear_object (&self->store);
 
   G_OBJECT_CLASS (tern_message_list_parent_class)->dispose (object);
