@@ -32,3 +32,7 @@
 #include "tern-message-list.h"
 #include "tern-pop3-parser.h"
 #include "tern-pop3-session.h"
+#include "tern-imap-session.h"
+#include "tern-imap-sync.h"
+#include "tern-imap-replay.h"
+#include "tern-account-worker.h"

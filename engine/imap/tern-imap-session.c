@@ -1627,13 +1627,40 @@ typedef struct
 {
   TernImapSequence *uids;
   guint             step;
+  guint32           copy_uidvalidity;   /* COPYUID: what the server said of the new UIDs */
+  TernImapSequence *copy_source;
+  TernImapSequence *copy_dest;
 } MoveData;
 
 static void
 move_data_free (MoveData *data)
 {
   tern_imap_sequence_free (data->uids);
+  g_clear_pointer (&data->copy_source, tern_imap_sequence_free);
+  g_clear_pointer (&data->copy_dest, tern_imap_sequence_free);
   g_free (data);
+}
+
+static void
+move_keep_copyuid (MoveData     *data,
+                   TernImapCode *code)
+{
+  if (code == NULL || code->kind != TERN_IMAP_CODE_COPYUID || code->uids == NULL || code->dest_uids == NULL)
+    return;
+  g_clear_pointer (&data->copy_source, tern_imap_sequence_free);
+  g_clear_pointer (&data->copy_dest, tern_imap_sequence_free);
+  data->copy_uidvalidity = code->number;
+  data->copy_source = tern_imap_sequence_copy (code->uids);
+  data->copy_dest = tern_imap_sequence_copy (code->dest_uids);
+}
+
+/* UID MOVE sends COPYUID in an untagged OK before its EXPUNGEs. */
+static void
+move_untagged_cb (TernImapResponse *response,
+                  gpointer          user_data)
+{
+  if (response->kind == TERN_IMAP_RESPONSE_STATUS && response->status == TERN_IMAP_STATUS_OK)
+    move_keep_copyuid (user_data, response->code);
 }
 
 static void
@@ -1655,6 +1682,8 @@ move_step_cb (GObject      *object,
       g_object_unref (task);
       return;
     }
+  if (data->step == 0 || data->step == 2)
+    move_keep_copyuid (data, tagged->code);
   switch (++data->step)
     {
     case 1:
@@ -1710,7 +1739,7 @@ tern_imap_session_move_async (TernImapSession        *self,
   data->uids = tern_imap_sequence_copy (uids);
   data->step = move ? 2 : 0;
   g_task_set_task_data (task, data, (GDestroyNotify) move_data_free);
-  run_internal_async (self, command, NULL, NULL, NULL, NULL, cancellable, move_step_cb, task);
+  run_internal_async (self, command, NULL, NULL, move_untagged_cb, data, cancellable, move_step_cb, task);
 }
 
 gboolean
@@ -1718,8 +1747,31 @@ tern_imap_session_move_finish (TernImapSession  *self,
                                GAsyncResult     *result,
                                GError          **error)
 {
+  return tern_imap_session_move_finish_full (self, result, NULL, NULL, NULL, error);
+}
+
+gboolean
+tern_imap_session_move_finish_full (TernImapSession   *self,
+                                    GAsyncResult      *result,
+                                    guint32           *dest_uidvalidity,
+                                    TernImapSequence **source_uids,
+                                    TernImapSequence **dest_uids,
+                                    GError           **error)
+{
+  MoveData *data;
+
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  data = g_task_get_task_data (G_TASK (result));
+  if (dest_uidvalidity != NULL)
+    *dest_uidvalidity = data->copy_uidvalidity;
+  if (source_uids != NULL)
+    *source_uids = data->copy_source != NULL ? tern_imap_sequence_copy (data->copy_source) : NULL;
+  if (dest_uids != NULL)
+    *dest_uids = data->copy_dest != NULL ? tern_imap_sequence_copy (data->copy_dest) : NULL;
+  return TRUE;
 }
 
 /* APPEND */

@@ -193,6 +193,15 @@ void             tern_imap_session_move_async      (TernImapSession      *self,
 gboolean         tern_imap_session_move_finish     (TernImapSession      *self,
                                                     GAsyncResult         *result,
                                                     GError              **error);
+/* The same, with what COPYUID said (UIDPLUS): the destination's
+ * UIDVALIDITY and the source UIDs with their new UIDs, in matching order;
+ * 0 and %NULL when the server did not say. */
+gboolean         tern_imap_session_move_finish_full (TernImapSession    *self,
+                                                    GAsyncResult         *result,
+                                                    guint32              *dest_uidvalidity,
+                                                    TernImapSequence    **source_uids,
+                                                    TernImapSequence    **dest_uids,
+                                                    GError              **error);
 
 /* APPEND; returns the new UID from APPENDUID, or 0 if the server did not say. */
 void             tern_imap_session_append_async    (TernImapSession      *self,

@@ -76,6 +76,10 @@ struct _TernStore
   int               schema_version;
 
   sqlite3          *reader;
+  GThread          *reader_thread;    /* the thread that opened the store */
+  GMutex            readers_lock;
+  GHashTable       *thread_readers;   /* GThread → sqlite3, for worker threads */
+  char             *db_path;
   sqlite3          *writer;
   GHashTable       *writer_stmts;   /* SQL → sqlite3_stmt, writer thread only */
   GThread          *writer_thread;
@@ -762,6 +766,8 @@ tern_store_finalize (GObject *object)
   g_clear_pointer (&self->queue, g_async_queue_unref);
   g_clear_pointer (&self->main_context, g_main_context_unref);
   g_mutex_clear (&self->changes_lock);
+  g_mutex_clear (&self->readers_lock);
+  g_free (self->db_path);
   g_free (self->data_dir);
   g_free (self->messages_dir);
   g_free (self->tmp_dir);
@@ -798,6 +804,7 @@ static void
 tern_store_init (TernStore *self)
 {
   g_mutex_init (&self->changes_lock);
+  g_mutex_init (&self->readers_lock);
   self->queue = g_async_queue_new ();
   self->main_context = g_main_context_ref_thread_default ();
 }
@@ -893,6 +900,8 @@ tern_store_open (const char  *data_dir,
   self->reader = open_connection (db_path, FALSE, error);
   if (self->reader == NULL)
     return NULL;
+  self->reader_thread = g_thread_self ();
+  self->db_path = g_strdup (db_path);
 
   self->writer_stmts = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                               (GDestroyNotify) sqlite3_finalize);
@@ -922,6 +931,9 @@ tern_store_close (TernStore *self)
   g_clear_pointer (&self->writer_stmts, g_hash_table_unref);
   g_clear_pointer (&self->writer, sqlite3_close);
   g_clear_pointer (&self->reader, sqlite3_close);
+  g_mutex_lock (&self->readers_lock);
+  g_clear_pointer (&self->thread_readers, g_hash_table_unref);
+  g_mutex_unlock (&self->readers_lock);
 
   g_mutex_lock (&self->changes_lock);
   if (self->changes_source != NULL)
@@ -946,11 +958,48 @@ tern_store_get_schema_version (TernStore *self)
   return self->schema_version;
 }
 
+/* The thread that opened the store reads through self->reader; another
+ * thread (an account worker) gets a connection of its own, kept until
+ * tern_store_release_thread_reader() or the store closes. */
 sqlite3 *
 tern_store_get_reader (TernStore *self)
 {
+  GThread *thread = g_thread_self ();
+  sqlite3 *reader;
+
   g_return_val_if_fail (TERN_IS_STORE (self), NULL);
-  return self->reader;
+
+  if (thread == self->reader_thread || self->db_path == NULL)
+    return self->reader;
+
+  g_mutex_lock (&self->readers_lock);
+  if (self->thread_readers == NULL && !self->closed)
+    self->thread_readers = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                                  (GDestroyNotify) sqlite3_close);
+  reader = self->thread_readers != NULL ? g_hash_table_lookup (self->thread_readers, thread) : NULL;
+  if (reader == NULL && self->thread_readers != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      reader = open_connection (self->db_path, FALSE, &error);
+      if (reader == NULL)
+        g_warning ("%s", error->message);
+      else
+        g_hash_table_insert (self->thread_readers, thread, reader);
+    }
+  g_mutex_unlock (&self->readers_lock);
+  return reader;
+}
+
+void
+tern_store_release_thread_reader (TernStore *self)
+{
+  g_return_if_fail (TERN_IS_STORE (self));
+
+  g_mutex_lock (&self->readers_lock);
+  if (self->thread_readers != NULL)
+    g_hash_table_remove (self->thread_readers, g_thread_self ());
+  g_mutex_unlock (&self->readers_lock);
 }
 
 char *
@@ -962,7 +1011,7 @@ tern_store_dup_body_path (TernStore *self,
 
   g_return_val_if_fail (TERN_IS_STORE (self), NULL);
 
-  if (sqlite3_prepare_v2 (self->reader, "SELECT body_file FROM messages WHERE id = ? AND body_state = 2",
+  if (sqlite3_prepare_v2 (tern_store_get_reader (self), "SELECT body_file FROM messages WHERE id = ? AND body_state = 2",
                           -1, &stmt, NULL) != SQLITE_OK)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, message_id);
@@ -1007,7 +1056,7 @@ tern_store_lookup_folder (TernStore  *self,
 
   g_return_val_if_fail (TERN_IS_STORE (self), 0);
 
-  if (sqlite3_prepare_v2 (self->reader, "SELECT id FROM folders WHERE account_id = ? AND path = ?",
+  if (sqlite3_prepare_v2 (tern_store_get_reader (self), "SELECT id FROM folders WHERE account_id = ? AND path = ?",
                           -1, &stmt, NULL) != SQLITE_OK)
     return 0;
   sqlite3_bind_text (stmt, 1, account_id, -1, SQLITE_STATIC);
@@ -1030,7 +1079,7 @@ tern_store_get_folder_sync_state (TernStore *self,
 
   g_return_val_if_fail (TERN_IS_STORE (self), FALSE);
 
-  if (sqlite3_prepare_v2 (self->reader, "SELECT uidvalidity, uidnext, highestmodseq FROM folders WHERE id = ?",
+  if (sqlite3_prepare_v2 (tern_store_get_reader (self), "SELECT uidvalidity, uidnext, highestmodseq FROM folders WHERE id = ?",
                           -1, &stmt, NULL) != SQLITE_OK)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, folder_id);
@@ -1054,7 +1103,7 @@ tern_store_list_uids (TernStore *self,
 
   g_return_val_if_fail (TERN_IS_STORE (self), uids);
 
-  if (sqlite3_prepare_v2 (self->reader, "SELECT uid, flags, id FROM messages WHERE folder_id = ?"
+  if (sqlite3_prepare_v2 (tern_store_get_reader (self), "SELECT uid, flags, id FROM messages WHERE folder_id = ?"
                           " AND uid IS NOT NULL AND uid > 0 ORDER BY uid",
                           -1, &stmt, NULL) != SQLITE_OK)
     return uids;
@@ -2340,6 +2389,799 @@ tern_store_flush_finish (TernStore     *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Offline actions: applied here at once, queued for the server in the same
+ * transaction, replayed by the worker and completed (or given up) by it. */
+
+typedef struct
+{
+  TernStoreActionKind kind;
+  GArray             *ids;
+  guint               add;
+  guint               remove;
+  gint64              folder_id;
+} ActionData;
+
+static void
+action_data_free (ActionData *data)
+{
+  g_array_unref (data->ids);
+  g_free (data);
+}
+
+/* "id:uid id:uid", the rows an action names and their UIDs in its folder
+ * (0 while an earlier queued move has not told the UID yet). */
+static char *
+format_action_rows (GArray *rows)
+{
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      TernStoreUid *row = &g_array_index (rows, TernStoreUid, i);
+
+      g_string_append_printf (text, "%s%" G_GINT64_FORMAT ":%u", i ? " " : "", row->id, row->uid);
+    }
+  return g_string_free (text, FALSE);
+}
+
+static GArray *
+parse_action_rows (const char *text)
+{
+  GArray *rows = g_array_new (FALSE, TRUE, sizeof (TernStoreUid));
+  g_auto(GStrv) items = g_strsplit (text != NULL ? text : "", " ", -1);
+
+  for (guint i = 0; items[i] != NULL; i++)
+    {
+      TernStoreUid row = { 0 };
+      char *end = NULL;
+
+      row.id = g_ascii_strtoll (items[i], &end, 10);
+      if (row.id <= 0 || end == NULL || *end != ':')
+        continue;
+      row.uid = (guint32) g_ascii_strtoull (end + 1, NULL, 10);
+      g_array_append_val (rows, row);
+    }
+  return rows;
+}
+
+/* Whether an earlier queued action (a move into a folder) still owes the
+ * UID of row ID. */
+static gboolean
+row_awaits_uid (TernStore   *self,
+                const char  *account_id,
+                gint64       id,
+                gboolean    *awaits,
+                GError     **error)
+{
+  sqlite3_stmt *stmt = writer_stmt (self, "SELECT 1 FROM pending_ops WHERE account_id = ?1 AND kind = 'move'"
+                                          " AND (' ' || message_rows || ' ') LIKE ('% ' || ?2 || ':%')", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, account_id);
+  sqlite3_bind_int64 (stmt, 2, id);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      g_propagate_error (error, sqlite_error (self->writer, rc, "Reading the queued actions failed"));
+      return FALSE;
+    }
+  *awaits = rc == SQLITE_ROW;
+  return TRUE;
+}
+
+typedef struct
+{
+  gint64  folder_id;
+  char   *account_id;
+  guint32 uidvalidity;
+  char   *role;
+  gboolean local;
+  GArray *rows;        /* TernStoreUid of the rows the server must hear of */
+  GArray *all_ids;     /* every row, for the local change */
+} ActionGroup;
+
+static void
+action_group_free (ActionGroup *group)
+{
+  g_free (group->account_id);
+  g_free (group->role);
+  g_array_unref (group->rows);
+  g_array_unref (group->all_ids);
+  g_free (group);
+}
+
+/* The rows of IDS grouped by the folder they are in. */
+static GPtrArray *
+group_rows_by_folder (TernStore  *self,
+                      GArray     *ids,
+                      GError    **error)
+{
+  g_autoptr(GPtrArray) groups = g_ptr_array_new_with_free_func ((GDestroyNotify) action_group_free);
+  g_autoptr(GHashTable) by_folder = g_hash_table_new (g_int64_hash, g_int64_equal);
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      gint64 id = g_array_index (ids, gint64, i);
+      sqlite3_stmt *stmt = writer_stmt (self, "SELECT m.folder_id, m.uid, f.account_id, f.uidvalidity, f.role, f.local"
+                                              " FROM messages m JOIN folders f ON f.id = m.folder_id WHERE m.id = ?", error);
+      ActionGroup *group;
+      TernStoreUid row = { .id = id };
+      gint64 folder_id;
+      gboolean has_uid;
+
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_int64 (stmt, 1, id);
+      if (sqlite3_step (stmt) != SQLITE_ROW)
+        {
+          sqlite3_reset (stmt);
+          continue;   /* gone meanwhile: nothing to do */
+        }
+      folder_id = sqlite3_column_int64 (stmt, 0);
+      has_uid = sqlite3_column_type (stmt, 1) != SQLITE_NULL && sqlite3_column_int64 (stmt, 1) > 0;
+      row.uid = has_uid ? (guint32) sqlite3_column_int64 (stmt, 1) : 0;
+      group = g_hash_table_lookup (by_folder, &folder_id);
+      if (group == NULL)
+        {
+          group = g_new0 (ActionGroup, 1);
+          group->folder_id = folder_id;
+          group->account_id = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+          group->uidvalidity = (guint32) sqlite3_column_int64 (stmt, 3);
+          group->role = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+          group->local = sqlite3_column_int (stmt, 5) != 0;
+          group->rows = g_array_new (FALSE, TRUE, sizeof (TernStoreUid));
+          group->all_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+          g_ptr_array_add (groups, group);
+          g_hash_table_insert (by_folder, &group->folder_id, group);
+        }
+      sqlite3_reset (stmt);
+      g_array_append_val (group->all_ids, id);
+
+      if (group->local)
+        continue;
+      if (!has_uid)
+        {
+          gboolean awaits = FALSE;
+
+          /* A message without a UID that no queued move will name is not
+           * on the server (yet): the change stays here. */
+          if (!row_awaits_uid (self, group->account_id, id, &awaits, error))
+            return NULL;
+          if (!awaits)
+            continue;
+        }
+      g_array_append_val (group->rows, row);
+    }
+  return g_steal_pointer (&groups);
+}
+
+static gboolean
+queue_pending_op (TernStore    *self,
+                  ActionGroup  *group,
+                  const char   *kind,
+                  const char   *args,
+                  GError      **error)
+{
+  g_autofree char *rows = NULL;
+  sqlite3_stmt *stmt;
+
+  if (group->local || group->rows->len == 0)
+    return TRUE;
+  rows = format_action_rows (group->rows);
+  stmt = writer_stmt (self, "INSERT INTO pending_ops (account_id, kind, folder_id, uidvalidity, message_rows, args, created)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, group->account_id);
+  bind_text (stmt, 2, kind);
+  sqlite3_bind_int64 (stmt, 3, group->folder_id);
+  sqlite3_bind_int64 (stmt, 4, group->uidvalidity);
+  bind_text (stmt, 5, rows);
+  bind_text (stmt, 6, args);
+  sqlite3_bind_int64 (stmt, 7, g_get_real_time () / G_USEC_PER_SEC);
+  return step_done (self, stmt, error);
+}
+
+/* The account's folder with ROLE, or 0. */
+static gint64
+account_role_folder (TernStore   *self,
+                     const char  *account_id,
+                     const char  *role,
+                     GError     **error)
+{
+  sqlite3_stmt *stmt = writer_stmt (self, "SELECT id FROM folders WHERE account_id = ? AND role = ? ORDER BY id LIMIT 1", error);
+  gint64 id = 0;
+
+  if (stmt == NULL)
+    return -1;
+  bind_text (stmt, 1, account_id);
+  bind_text (stmt, 2, role);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    id = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return id;
+}
+
+static gboolean
+apply_move (TernStore    *self,
+            Txn          *txn,
+            ActionGroup  *group,
+            gint64        to_folder,
+            GError      **error)
+{
+  ChangeData change = { .ids = group->all_ids, .folder_id = to_folder };
+  g_autofree char *args = NULL;
+
+  if (to_folder == group->folder_id)
+    return TRUE;
+  args = g_strdup_printf ("{\"to\":%" G_GINT64_FORMAT "}", to_folder);
+  return queue_pending_op (self, group, "move", args, error) &&
+         move_messages_func (self, txn, &change, error);
+}
+
+static gboolean
+apply_expunge (TernStore    *self,
+               Txn          *txn,
+               ActionGroup  *group,
+               GError      **error)
+{
+  ChangeData change = { .ids = group->all_ids };
+
+  return queue_pending_op (self, group, "expunge", NULL, error) &&
+         delete_messages_func (self, txn, &change, error);
+}
+
+static gboolean
+apply_action_func (TernStore  *self,
+                   Txn        *txn,
+                   gpointer    user_data,
+                   GError    **error)
+{
+  ActionData *data = user_data;
+  g_autoptr(GPtrArray) groups = group_rows_by_folder (self, data->ids, error);
+  g_autofree char *to_account = NULL;
+
+  if (groups == NULL)
+    return FALSE;
+  if (data->kind == TERN_STORE_ACTION_MOVE && folder_account (self, data->folder_id, &to_account, error) == 0)
+    return FALSE;
+
+  for (guint i = 0; i < groups->len; i++)
+    {
+      ActionGroup *group = g_ptr_array_index (groups, i);
+
+      switch (data->kind)
+        {
+        case TERN_STORE_ACTION_SET_FLAGS:
+          {
+            ChangeData change = { .ids = group->all_ids, .add = data->add, .remove = data->remove };
+            g_autofree char *args = g_strdup_printf ("{\"add\":%u,\"remove\":%u}", data->add, data->remove);
+
+            if (!queue_pending_op (self, group, "flags", args, error) ||
+                !update_flags_func (self, txn, &change, error))
+              return FALSE;
+          }
+          break;
+
+        case TERN_STORE_ACTION_MOVE:
+          if (g_strcmp0 (to_account, group->account_id) != 0)
+            {
+              g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_FAILED,
+                           "Messages can only be moved within their account");
+              return FALSE;
+            }
+          if (!apply_move (self, txn, group, data->folder_id, error))
+            return FALSE;
+          break;
+
+        case TERN_STORE_ACTION_TRASH:
+          {
+            gint64 trash = account_role_folder (self, group->account_id, "trash", error);
+
+            if (trash < 0)
+              return FALSE;
+            if (trash == 0 || trash == group->folder_id)
+              {
+                if (!apply_expunge (self, txn, group, error))
+                  return FALSE;
+              }
+            else if (!apply_move (self, txn, group, trash, error))
+              return FALSE;
+          }
+          break;
+
+        case TERN_STORE_ACTION_EXPUNGE:
+          if (!apply_expunge (self, txn, group, error))
+            return FALSE;
+          break;
+
+        default:
+          g_assert_not_reached ();
+        }
+    }
+  return TRUE;
+}
+
+/**
+ * tern_store_apply_action_async:
+ * @kind: what to do
+ * @message_ids: (element-type gint64): the messages
+ * @add: %TERN_STORE_ACTION_SET_FLAGS: the flags to set
+ * @remove: %TERN_STORE_ACTION_SET_FLAGS: the flags to clear
+ * @folder_id: %TERN_STORE_ACTION_MOVE: the destination, in the same account
+ *
+ * A person's action. In one transaction the store changes here (so every
+ * view shows it at once) and, for messages that live on a server, queues
+ * what the server must be told; the account worker replays the queue.
+ */
+void
+tern_store_apply_action_async (TernStore           *self,
+                               TernStoreActionKind  kind,
+                               GArray              *message_ids,
+                               guint                add,
+                               guint                remove,
+                               gint64               folder_id,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  ActionData *data;
+
+  g_return_if_fail (TERN_IS_STORE (self));
+  g_return_if_fail (message_ids != NULL);
+
+  data = g_new0 (ActionData, 1);
+  data->kind = kind;
+  data->ids = g_array_ref (message_ids);
+  data->add = add;
+  data->remove = remove;
+  data->folder_id = folder_id;
+  queue_op (self, apply_action_func, data, (GDestroyNotify) action_data_free, RESULT_BOOLEAN,
+            new_task (self, tern_store_apply_action_async, cancellable, callback, user_data));
+}
+
+gboolean
+tern_store_apply_action_finish (TernStore     *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+tern_store_pending_action_free (TernStorePendingAction *action)
+{
+  if (action == NULL)
+    return;
+  g_free (action->account_id);
+  g_free (action->last_error);
+  g_clear_pointer (&action->rows, g_array_unref);
+  g_free (action);
+}
+
+static gint64
+json_int_member (const char *args,
+                 const char *name)
+{
+  g_autofree char *key = g_strdup_printf ("\"%s\":", name);
+  const char *found = args != NULL ? strstr (args, key) : NULL;
+
+  return found != NULL ? g_ascii_strtoll (found + strlen (key), NULL, 10) : 0;
+}
+
+GPtrArray *
+tern_store_list_pending_actions (TernStore  *self,
+                                 const char *account_id)
+{
+  GPtrArray *actions = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_store_pending_action_free);
+  sqlite3_stmt *stmt = NULL;
+
+  g_return_val_if_fail (TERN_IS_STORE (self), actions);
+
+  if (sqlite3_prepare_v2 (tern_store_get_reader (self),
+                          "SELECT id, account_id, kind, folder_id, uidvalidity, message_rows, args, attempts, last_error"
+                          " FROM pending_ops WHERE account_id = ? ORDER BY id",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    return actions;
+  bind_text (stmt, 1, account_id);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      TernStorePendingAction *action = g_new0 (TernStorePendingAction, 1);
+      const char *kind = (const char *) sqlite3_column_text (stmt, 2);
+      const char *args = (const char *) sqlite3_column_text (stmt, 6);
+
+      action->id = sqlite3_column_int64 (stmt, 0);
+      action->account_id = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      action->folder_id = sqlite3_column_int64 (stmt, 3);
+      action->uidvalidity = (guint32) sqlite3_column_int64 (stmt, 4);
+      action->rows = parse_action_rows ((const char *) sqlite3_column_text (stmt, 5));
+      action->attempts = (guint) sqlite3_column_int (stmt, 7);
+      action->last_error = g_strdup ((const char *) sqlite3_column_text (stmt, 8));
+      if (g_strcmp0 (kind, "flags") == 0)
+        {
+          action->kind = TERN_STORE_ACTION_SET_FLAGS;
+          action->add = (guint) json_int_member (args, "add");
+          action->remove = (guint) json_int_member (args, "remove");
+        }
+      else if (g_strcmp0 (kind, "move") == 0)
+        {
+          action->kind = TERN_STORE_ACTION_MOVE;
+          action->to_folder_id = json_int_member (args, "to");
+        }
+      else if (g_strcmp0 (kind, "expunge") == 0)
+        action->kind = TERN_STORE_ACTION_EXPUNGE;
+      else
+        {
+          /* Written by a newer Tern: left for it. */
+          tern_store_pending_action_free (action);
+          continue;
+        }
+      g_ptr_array_add (actions, action);
+    }
+  sqlite3_finalize (stmt);
+  return actions;
+}
+
+guint
+tern_store_count_pending_actions (TernStore  *self,
+                                  const char *account_id)
+{
+  sqlite3_stmt *stmt = NULL;
+  guint n = 0;
+
+  g_return_val_if_fail (TERN_IS_STORE (self), 0);
+
+  if (sqlite3_prepare_v2 (tern_store_get_reader (self),
+                          "SELECT count(*) FROM pending_ops WHERE account_id = ?", -1, &stmt, NULL) != SQLITE_OK)
+    return 0;
+  bind_text (stmt, 1, account_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    n = (guint) sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  return n;
+}
+
+typedef struct
+{
+  gint64  action_id;
+  GArray *mapping;     /* TernStoreUid: row and its UID in the destination */
+  char   *error;
+  gboolean give_up;
+} FinishActionData;
+
+static void
+finish_action_data_free (FinishActionData *data)
+{
+  g_clear_pointer (&data->mapping, g_array_unref);
+  g_free (data->error);
+  g_free (data);
+}
+
+/* Gives ROW's new UID to the later queued actions that wait for it; TRUE if
+ * one did. */
+static gboolean
+hand_uid_to_later_actions (TernStore   *self,
+                           const char  *account_id,
+                           gint64       after,
+                           gint64       to_folder,
+                           TernStoreUid *row,
+                           gboolean    *handed,
+                           GError     **error)
+{
+  g_autofree char *needle = g_strdup_printf ("%" G_GINT64_FORMAT ":0", row->id);
+  g_autofree char *replacement = g_strdup_printf ("%" G_GINT64_FORMAT ":%u", row->id, row->uid);
+  sqlite3_stmt *stmt;
+
+  stmt = writer_stmt (self, "UPDATE pending_ops SET message_rows = trim(replace(' ' || message_rows || ' ', ' ' || ?1 || ' ', ' ' || ?2 || ' '))"
+                            " WHERE account_id = ?3 AND id > ?4 AND folder_id = ?5"
+                            " AND (' ' || message_rows || ' ') LIKE ('% ' || ?1 || ' %')", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, needle);
+  bind_text (stmt, 2, replacement);
+  bind_text (stmt, 3, account_id);
+  sqlite3_bind_int64 (stmt, 4, after);
+  sqlite3_bind_int64 (stmt, 5, to_folder);
+  if (!step_done (self, stmt, error))
+    return FALSE;
+  *handed = sqlite3_changes (self->writer) > 0;
+  return TRUE;
+}
+
+static gboolean
+complete_action_func (TernStore  *self,
+                      Txn        *txn,
+                      gpointer    user_data,
+                      GError    **error)
+{
+  FinishActionData *data = user_data;
+  sqlite3_stmt *stmt;
+  g_autofree char *account_id = NULL;
+  g_autofree char *kind = NULL;
+  g_autofree char *args = NULL;
+  g_autofree char *rows_text = NULL;
+  g_autoptr(GArray) rows = NULL;
+  gint64 to_folder;
+
+  stmt = writer_stmt (self, "DELETE FROM pending_ops WHERE id = ? RETURNING account_id, kind, args, message_rows", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, data->action_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      account_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      kind = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      args = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+      rows_text = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+      sqlite3_step (stmt);
+    }
+  sqlite3_reset (stmt);
+  if (account_id == NULL)
+    return TRUE;   /* completed before (a replay after a crash) */
+  if (data->give_up || g_strcmp0 (kind, "move") != 0)
+    return TRUE;
+
+  /* A move: the moved rows learn their UIDs in the destination, or hand
+   * them to the actions queued after this one. A row the server named no
+   * UID for is dropped here; the next sync brings it back with its UID. */
+  to_folder = json_int_member (args, "to");
+  rows = parse_action_rows (rows_text);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      TernStoreUid *row = &g_array_index (rows, TernStoreUid, i);
+      TernStoreUid *mapped = NULL;
+      gboolean handed = FALSE;
+
+      for (guint j = 0; data->mapping != NULL && j < data->mapping->len; j++)
+        if (g_array_index (data->mapping, TernStoreUid, j).id == row->id)
+          mapped = &g_array_index (data->mapping, TernStoreUid, j);
+
+      if (mapped != NULL && mapped->uid > 0)
+        {
+          if (!hand_uid_to_later_actions (self, account_id, data->action_id, to_folder, mapped, &handed, error))
+            return FALSE;
+          stmt = writer_stmt (self, "UPDATE OR IGNORE messages SET uid = ? WHERE id = ? AND folder_id = ? AND uid IS NULL", error);
+          if (stmt == NULL)
+            return FALSE;
+          sqlite3_bind_int64 (stmt, 1, mapped->uid);
+          sqlite3_bind_int64 (stmt, 2, mapped->id);
+          sqlite3_bind_int64 (stmt, 3, to_folder);
+          if (!step_done (self, stmt, error))
+            return FALSE;
+        }
+      else
+        {
+          gboolean awaits = FALSE;
+
+          if (!row_awaits_uid (self, account_id, row->id, &awaits, error))
+            return FALSE;
+          if (!awaits)
+            {
+              ChangeData change = { .ids = g_array_new (FALSE, FALSE, sizeof (gint64)) };
+              gboolean ok;
+
+              stmt = writer_stmt (self, "SELECT 1 FROM messages WHERE id = ? AND folder_id = ? AND uid IS NULL", error);
+              if (stmt == NULL)
+                {
+                  g_array_unref (change.ids);
+                  return FALSE;
+                }
+              sqlite3_bind_int64 (stmt, 1, row->id);
+              sqlite3_bind_int64 (stmt, 2, to_folder);
+              if (sqlite3_step (stmt) == SQLITE_ROW)
+                g_array_append_val (change.ids, row->id);
+              sqlite3_reset (stmt);
+              ok = delete_messages_func (self, txn, &change, error);
+              g_array_unref (change.ids);
+              if (!ok)
+                return FALSE;
+            }
+        }
+    }
+  return TRUE;
+}
+
+/**
+ * tern_store_complete_action_async:
+ * @action_id: a #TernStorePendingAction's id
+ * @mapping: (nullable) (element-type TernStoreUid): for a move, each row's
+ *   UID in the destination, as the server told (COPYUID)
+ *
+ * The server has done the action: it leaves the queue. Completing an
+ * action twice does nothing.
+ */
+void
+tern_store_complete_action_async (TernStore           *self,
+                                  gint64               action_id,
+                                  GArray              *mapping,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  FinishActionData *data;
+
+  g_return_if_fail (TERN_IS_STORE (self));
+
+  data = g_new0 (FinishActionData, 1);
+  data->action_id = action_id;
+  data->mapping = mapping != NULL ? g_array_ref (mapping) : NULL;
+  queue_op (self, complete_action_func, data, (GDestroyNotify) finish_action_data_free, RESULT_BOOLEAN,
+            new_task (self, tern_store_complete_action_async, cancellable, callback, user_data));
+}
+
+gboolean
+tern_store_complete_action_finish (TernStore     *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static gboolean
+fail_action_func (TernStore  *self,
+                  Txn        *txn,
+                  gpointer    user_data,
+                  GError    **error)
+{
+  FinishActionData *data = user_data;
+  sqlite3_stmt *stmt;
+
+  if (data->give_up)
+    return complete_action_func (self, txn, data, error);
+  stmt = writer_stmt (self, "UPDATE pending_ops SET attempts = attempts + 1, last_error = ? WHERE id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, data->error);
+  sqlite3_bind_int64 (stmt, 2, data->action_id);
+  return step_done (self, stmt, error);
+}
+
+/**
+ * tern_store_fail_action_async:
+ * @reason: what the server said, for the person
+ * @give_up: drop the action (the server will never accept it)
+ *
+ * The server refused the action: it is counted and kept for the next
+ * replay, or dropped when @give_up.
+ */
+void
+tern_store_fail_action_async (TernStore           *self,
+                              gint64               action_id,
+                              const char          *reason,
+                              gboolean             give_up,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  FinishActionData *data;
+
+  g_return_if_fail (TERN_IS_STORE (self));
+
+  data = g_new0 (FinishActionData, 1);
+  data->action_id = action_id;
+  data->error = g_strdup (reason);
+  data->give_up = give_up;
+  queue_op (self, fail_action_func, data, (GDestroyNotify) finish_action_data_free, RESULT_BOOLEAN,
+            new_task (self, tern_store_fail_action_async, cancellable, callback, user_data));
+}
+
+gboolean
+tern_store_fail_action_finish (TernStore     *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Quota */
+
+typedef struct
+{
+  char   *account_id;
+  guint64 used;
+  guint64 limit;
+} QuotaData;
+
+static void
+quota_data_free (QuotaData *data)
+{
+  g_free (data->account_id);
+  g_free (data);
+}
+
+static gboolean
+set_quota_func (TernStore  *self,
+                Txn        *txn,
+                gpointer    user_data,
+                GError    **error)
+{
+  QuotaData *data = user_data;
+  sqlite3_stmt *stmt = writer_stmt (self, "UPDATE accounts SET quota_used = ?, quota_limit = ?, quota_updated = ?"
+                                          " WHERE id = ?", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) data->used);
+  sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) data->limit);
+  sqlite3_bind_int64 (stmt, 3, g_get_real_time () / G_USEC_PER_SEC);
+  bind_text (stmt, 4, data->account_id);
+  return step_done (self, stmt, error);
+}
+
+/**
+ * tern_store_set_quota_async:
+ * @used_kib: storage in use, KiB
+ * @limit_kib: the limit, KiB
+ *
+ * Remembers what the server said of the account's quota.
+ */
+void
+tern_store_set_quota_async (TernStore           *self,
+                            const char          *account_id,
+                            guint64              used_kib,
+                            guint64              limit_kib,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  QuotaData *data;
+
+  g_return_if_fail (TERN_IS_STORE (self));
+
+  data = g_new0 (QuotaData, 1);
+  data->account_id = g_strdup (account_id);
+  data->used = used_kib;
+  data->limit = limit_kib;
+  queue_op (self, set_quota_func, data, (GDestroyNotify) quota_data_free, RESULT_BOOLEAN,
+            new_task (self, tern_store_set_quota_async, cancellable, callback, user_data));
+}
+
+gboolean
+tern_store_set_quota_finish (TernStore     *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+tern_store_get_quota (TernStore  *self,
+                      const char *account_id,
+                      guint64    *used_kib,
+                      guint64    *limit_kib,
+                      gint64     *updated)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean found = FALSE;
+
+  g_return_val_if_fail (TERN_IS_STORE (self), FALSE);
+
+  if (sqlite3_prepare_v2 (tern_store_get_reader (self),
+                          "SELECT quota_used, quota_limit, quota_updated FROM accounts"
+                          " WHERE id = ? AND quota_updated IS NOT NULL", -1, &stmt, NULL) != SQLITE_OK)
+    return FALSE;
+  bind_text (stmt, 1, account_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      found = TRUE;
+      if (used_kib != NULL)
+        *used_kib = (guint64) sqlite3_column_int64 (stmt, 0);
+      if (limit_kib != NULL)
+        *limit_kib = (guint64) sqlite3_column_int64 (stmt, 1);
+      if (updated != NULL)
+        *updated = sqlite3_column_int64 (stmt, 2);
+    }
+  sqlite3_finalize (stmt);
+  return found;
 }
 
 /* IMAP folder state */

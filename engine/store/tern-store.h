@@ -40,8 +40,11 @@ const char *tern_store_get_data_dir      (TernStore      *self);
 int         tern_store_get_schema_version (TernStore     *self);
 int         tern_store_get_latest_schema_version (void);
 
-/* The read connection of the thread that opened the store. */
+/* The read connection of the calling thread: the one the store was opened
+ * with on its thread, a private one on any other (an account worker's),
+ * closed by tern_store_release_thread_reader() or when the store closes. */
 sqlite3    *tern_store_get_reader        (TernStore      *self);
+void        tern_store_release_thread_reader (TernStore  *self);
 
 /* Message files. */
 char       *tern_store_dup_body_path     (TernStore      *self,
@@ -167,6 +170,90 @@ void        tern_store_move_messages_async (TernStore          *self,
 gboolean    tern_store_move_messages_finish (TernStore         *self,
                                              GAsyncResult      *result,
                                              GError           **error);
+
+/* A person's action on messages (see tern_store_apply_action_async()). */
+typedef enum
+{
+  TERN_STORE_ACTION_SET_FLAGS,   /* set and clear flags */
+  TERN_STORE_ACTION_MOVE,        /* to another folder of the same account */
+  TERN_STORE_ACTION_TRASH,       /* to the account's Trash; for good from Trash or without one */
+  TERN_STORE_ACTION_EXPUNGE,     /* for good */
+} TernStoreActionKind;
+
+void        tern_store_apply_action_async (TernStore           *self,
+                                           TernStoreActionKind  kind,
+                                           GArray              *message_ids,
+                                           guint                add,
+                                           guint                remove,
+                                           gint64               folder_id,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+gboolean    tern_store_apply_action_finish (TernStore          *self,
+                                            GAsyncResult       *result,
+                                            GError            **error);
+
+/* One queued action for the server, oldest first. Rows are TernStoreUid
+ * (flags unused): the message and its UID in FOLDER_ID, 0 while an earlier
+ * queued move has not told it. KIND is SET_FLAGS, MOVE or EXPUNGE. */
+typedef struct
+{
+  gint64               id;
+  char                *account_id;
+  TernStoreActionKind  kind;
+  gint64               folder_id;
+  guint32              uidvalidity;   /* the rows' UIDs belong to this UIDVALIDITY only */
+  GArray              *rows;
+  guint                add;
+  guint                remove;
+  gint64               to_folder_id;
+  guint                attempts;
+  char                *last_error;
+} TernStorePendingAction;
+
+void        tern_store_pending_action_free (TernStorePendingAction *action);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TernStorePendingAction, tern_store_pending_action_free)
+
+GPtrArray  *tern_store_list_pending_actions  (TernStore  *self,
+                                              const char *account_id);
+guint       tern_store_count_pending_actions (TernStore  *self,
+                                              const char *account_id);
+void        tern_store_complete_action_async (TernStore           *self,
+                                              gint64               action_id,
+                                              GArray              *mapping,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean    tern_store_complete_action_finish (TernStore          *self,
+                                               GAsyncResult       *result,
+                                               GError            **error);
+void        tern_store_fail_action_async (TernStore           *self,
+                                          gint64               action_id,
+                                          const char          *reason,
+                                          gboolean             give_up,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+gboolean    tern_store_fail_action_finish (TernStore          *self,
+                                           GAsyncResult       *result,
+                                           GError            **error);
+
+/* The account's quota as the server last said it (KiB); FALSE if never. */
+gboolean    tern_store_get_quota         (TernStore      *self,
+                                          const char     *account_id,
+                                          guint64        *used_kib,
+                                          guint64        *limit_kib,
+                                          gint64         *updated);
+void        tern_store_set_quota_async   (TernStore           *self,
+                                          const char          *account_id,
+                                          guint64              used_kib,
+                                          guint64              limit_kib,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+gboolean    tern_store_set_quota_finish  (TernStore          *self,
+                                          GAsyncResult       *result,
+                                          GError            **error);
 
 /* Remembers what the server said of a folder after a sync. */
 void        tern_store_set_folder_sync_state_async (TernStore          *self,

@@ -10,72 +10,6 @@
 
 #include "tern-cli-private.h"
 
-typedef struct
-{
-  TernStore          *store;
-  TernAccountManager *accounts;
-} Context;
-
-static void
-context_clear (Context *ctx)
-{
-  g_clear_object (&ctx->store);
-  g_clear_object (&ctx->accounts);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Context, context_clear)
-
-static gboolean
-open_context (Context *ctx)
-{
-  g_autofree char *accounts_dir = tern_paths_get_accounts_dir ();
-  g_autoptr(GError) error = NULL;
-
-  ctx->accounts = tern_account_manager_new (accounts_dir);
-  if (!tern_account_manager_load (ctx->accounts, &error))
-    {
-      tern_cli_error ("%s", error->message);
-      return FALSE;
-    }
-  ctx->store = tern_store_open (tern_paths_get_data_dir (), &error);
-  if (ctx->store == NULL)
-    {
-      tern_cli_error ("%s", error->message);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* An account given by name or id, or NULL for all; FALSE if not found. */
-static gboolean
-resolve_account (Context     *ctx,
-                 const char  *name,
-                 const char **account_id)
-{
-  TernAccount *account;
-
-  *account_id = NULL;
-  if (name == NULL)
-    return TRUE;
-  account = tern_account_manager_lookup (ctx->accounts, name);
-  if (account == NULL)
-    {
-      tern_cli_error ("no account named “%s”; 'tern-cli account list' shows them", name);
-      return FALSE;
-    }
-  *account_id = tern_account_get_id (account);
-  return TRUE;
-}
-
-static const char *
-account_name (Context    *ctx,
-              const char *account_id)
-{
-  TernAccount *account = account_id ? tern_account_manager_lookup (ctx->accounts, account_id) : NULL;
-
-  return account ? tern_account_get_name (account) : account_id;
-}
-
 static char *
 format_date (gint64 unix_time)
 {
@@ -119,7 +53,7 @@ member_string (JsonBuilder *builder,
 }
 
 static char *
-folder_path (Context *ctx,
+folder_path (TernCliContext *ctx,
              gint64   folder_id)
 {
   sqlite3_stmt *stmt = NULL;
@@ -147,9 +81,9 @@ format_from (TernMessage *message)
 }
 
 static void
-print_message (Context     *ctx,
-               TernMessage *message,
-               gboolean     json)
+print_message (TernCliContext *ctx,
+               TernMessage    *message,
+               gboolean        json)
 {
   g_autofree char *date = format_date (tern_message_get_date (message));
   g_autofree char *from = format_from (message);
@@ -164,7 +98,7 @@ print_message (Context     *ctx,
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "id");
       json_builder_add_int_value (builder, tern_message_get_id (message));
-      member_string (builder, "account", account_name (ctx, tern_message_get_account_id (message)));
+      member_string (builder, "account", tern_cli_context_account_name (ctx, tern_message_get_account_id (message)));
       member_string (builder, "account_id", tern_message_get_account_id (message));
       member_string (builder, "folder", path);
       json_builder_set_member_name (builder, "uid");
@@ -209,7 +143,7 @@ print_message (Context     *ctx,
 }
 
 static void
-print_list (Context    *ctx,
+print_list (TernCliContext *ctx,
             GListModel *list,
             int         limit,
             gboolean    json)
@@ -256,13 +190,13 @@ tern_cli_folders (int    argc,
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- list folders with their counts");
-  g_auto(Context) ctx = { NULL, NULL };
+  g_auto(TernCliContext) ctx = { NULL, NULL };
   const char *account_id;
   sqlite3_stmt *stmt = NULL;
 
   if (!parse_options (context, entries, &argc, &argv))
     return TERN_CLI_EXIT_USAGE;
-  if (!open_context (&ctx) || !resolve_account (&ctx, account_opt, &account_id))
+  if (!tern_cli_context_open (&ctx) || !tern_cli_context_resolve_account (&ctx, account_opt, &account_id))
     return TERN_CLI_EXIT_FAILED;
 
   if (sqlite3_prepare_v2 (tern_store_get_reader (ctx.store),
@@ -290,7 +224,7 @@ tern_cli_folders (int    argc,
           json_builder_begin_object (builder);
           json_builder_set_member_name (builder, "id");
           json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 0));
-          member_string (builder, "account", account_name (&ctx, acc));
+          member_string (builder, "account", tern_cli_context_account_name (&ctx, acc));
           member_string (builder, "account_id", acc);
           member_string (builder, "path", path);
           member_string (builder, "role", role);
@@ -306,7 +240,7 @@ tern_cli_folders (int    argc,
           printf ("%s\n", text);
         }
       else
-        printf ("%-20s %-40s %-8s %7d %7d\n", account_name (&ctx, acc), path, role ? role : "",
+        printf ("%-20s %-40s %-8s %7d %7d\n", tern_cli_context_account_name (&ctx, acc), path, role ? role : "",
                 sqlite3_column_int (stmt, 4), sqlite3_column_int (stmt, 5));
     }
   sqlite3_finalize (stmt);
@@ -337,7 +271,7 @@ tern_cli_list (int    argc,
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- list messages, newest first");
-  g_auto(Context) ctx = { NULL, NULL };
+  g_auto(TernCliContext) ctx = { NULL, NULL };
   g_autoptr(TernMessageList) list = NULL;
   const char *account_id;
 
@@ -348,7 +282,7 @@ tern_cli_list (int    argc,
       tern_cli_error ("choose one of --folder, --unified, --unread and --flagged");
       return TERN_CLI_EXIT_USAGE;
     }
-  if (!open_context (&ctx) || !resolve_account (&ctx, account_opt, &account_id))
+  if (!tern_cli_context_open (&ctx) || !tern_cli_context_resolve_account (&ctx, account_opt, &account_id))
     return TERN_CLI_EXIT_FAILED;
 
   if (unified)
@@ -405,7 +339,7 @@ tern_cli_search (int    argc,
   };
   g_autoptr(GOptionContext) context =
     g_option_context_new ("QUERY - search the stored mail (from: to: subject: is:unread has:attachment before: after:)");
-  g_auto(Context) ctx = { NULL, NULL };
+  g_auto(TernCliContext) ctx = { NULL, NULL };
   g_autoptr(TernMessageList) list = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *query = NULL;
@@ -419,7 +353,7 @@ tern_cli_search (int    argc,
       return TERN_CLI_EXIT_USAGE;
     }
   query = g_strjoinv (" ", argv + 1);
-  if (!open_context (&ctx) || !resolve_account (&ctx, account_opt, &account_id))
+  if (!tern_cli_context_open (&ctx) || !tern_cli_context_resolve_account (&ctx, account_opt, &account_id))
     return TERN_CLI_EXIT_FAILED;
 
   list = tern_message_list_new_for_search (ctx.store, query, account_id, 0, &error);
@@ -487,7 +421,7 @@ tern_cli_show (int    argc,
 {
   GOptionEntry entries[] = { { NULL } };
   g_autoptr(GOptionContext) context = g_option_context_new ("ID - show a stored message");
-  g_auto(Context) ctx = { NULL, NULL };
+  g_auto(TernCliContext) ctx = { NULL, NULL };
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) raw = NULL;
   sqlite3_stmt *stmt = NULL;
@@ -504,7 +438,7 @@ tern_cli_show (int    argc,
       tern_cli_error ("show takes one message id, as 'tern-cli list' prints it");
       return TERN_CLI_EXIT_USAGE;
     }
-  if (!open_context (&ctx))
+  if (!tern_cli_context_open (&ctx))
     return TERN_CLI_EXIT_FAILED;
 
   if (sqlite3_prepare_v2 (tern_store_get_reader (ctx.store),
@@ -532,6 +466,31 @@ tern_cli_show (int    argc,
   printf ("Subject: %s\n", tern_message_get_subject (message));
 
   raw = tern_store_load_body (ctx.store, id, &error);
+  if (raw == NULL && g_error_matches (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND))
+    {
+      TernAccount *account = tern_account_manager_lookup (ctx.accounts, tern_message_get_account_id (message));
+
+      /* Opening a message fetches its body, as in the app. */
+      if (account != NULL && tern_account_get_protocol (account) == TERN_PROTOCOL_IMAP)
+        {
+          g_autoptr(TernAccountWorker) worker = tern_cli_new_worker (ctx.store, account, FALSE);
+          g_autoptr(GError) fetch_error = NULL;
+          TernWait wait;
+          gboolean fetched;
+
+          tern_wait_begin (&wait);
+          tern_account_worker_fetch_body_async (worker, id, NULL, tern_wait_cb, &wait);
+          fetched = tern_account_worker_fetch_body_finish (worker, tern_wait_end (&wait), &fetch_error);
+          tern_wait_clear (&wait);
+          if (fetched)
+            {
+              g_clear_error (&error);
+              raw = tern_store_load_body (ctx.store, id, &error);
+            }
+          else
+            tern_cli_warning ("cannot download the message: %s", fetch_error->message);
+        }
+    }
   if (raw == NULL)
     {
       if (g_error_matches (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND))

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include <stdio.h>
+
 #include "tern-engine.h"
 
 G_BEGIN_DECLS
@@ -21,6 +23,40 @@ int   tern_cli_search         (int      argc,
 int   tern_cli_show           (int      argc,
                                char   **argv);
 int   tern_cli_sync           (int      argc,
+                               char   **argv);
+
+/* The accounts and the store, opened by most commands. */
+typedef struct
+{
+  TernStore          *store;
+  TernAccountManager *accounts;
+} TernCliContext;
+
+/* Prints the error itself; FALSE on failure. */
+gboolean    tern_cli_context_open            (TernCliContext  *ctx);
+void        tern_cli_context_clear           (TernCliContext  *ctx);
+/* An account given by name or id, or NULL for all; FALSE (printed) if not found. */
+gboolean    tern_cli_context_resolve_account (TernCliContext  *ctx,
+                                              const char      *name,
+                                              const char     **account_id);
+const char *tern_cli_context_account_name    (TernCliContext  *ctx,
+                                              const char      *account_id);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TernCliContext, tern_cli_context_clear)
+
+/* A worker for ACCOUNT; with DEBUG its protocol log goes to stderr. */
+TernAccountWorker *tern_cli_new_worker       (TernStore       *store,
+                                              TernAccount     *account,
+                                              gboolean         debug);
+
+int   tern_cli_flag           (int      argc,
+                               char   **argv);
+int   tern_cli_move           (int      argc,
+                               char   **argv);
+int   tern_cli_delete         (int      argc,
+                               char   **argv);
+int   tern_cli_quota          (int      argc,
+                               char   **argv);
+int   tern_cli_watch          (int      argc,
                                char   **argv);
 
 /* One clear line on stderr. */

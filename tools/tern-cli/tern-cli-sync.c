@@ -7,18 +7,6 @@
 #include <string.h>
 
 #include "tern-cli-private.h"
-#include "tern-imap-session.h"
-#include "tern-imap-sync.h"
-
-static void
-log_line_added_cb (TernProtocolLog *log,
-                   guint            connection,
-                   int              direction,
-                   const char      *line,
-                   gpointer         user_data)
-{
-  fprintf (stderr, "%s\n", line);
-}
 
 static gboolean
 sync_imap_account (TernStore    *store,
@@ -26,49 +14,17 @@ sync_imap_account (TernStore    *store,
                    gboolean      debug,
                    GError      **error)
 {
-  g_autoptr(TernImapSession) session = tern_imap_session_new (account);
-  g_autoptr(TernImapSync) sync = NULL;
-  g_autoptr(TernProtocolLog) log = NULL;
-  g_autofree char *password = NULL;
-  TernWait wait;
-  gboolean ok;
+  g_autoptr(TernAccountWorker) worker = tern_cli_new_worker (store, account, debug);
+  guint n_new;
 
-  password = tern_credentials_lookup_sync (account, TERN_CREDENTIAL_INCOMING, NULL, error);
-  if (password == NULL)
-    {
-      if (error != NULL && *error == NULL)
-        g_set_error (error, TERN_ACCOUNT_ERROR, TERN_ACCOUNT_ERROR_KEYRING,
-                     "no password is stored for “%s”; set one with 'tern-cli account password %s --password-stdin'",
-                     tern_account_get_name (account), tern_account_get_name (account));
-      return FALSE;
-    }
-
-  if (debug)
-    {
-      log = tern_protocol_log_new (tern_account_get_name (account), 0);
-      g_signal_connect (log, "line-added", G_CALLBACK (log_line_added_cb), NULL);
-      tern_connection_set_protocol_log (tern_imap_session_get_connection (session), log);
-    }
-
-  tern_wait_begin (&wait);
-  tern_imap_session_connect_async (session, password, NULL, tern_wait_cb, &wait);
-  ok = tern_imap_session_connect_finish (session, tern_wait_end (&wait), error);
-  tern_wait_clear (&wait);
-  g_clear_pointer (&password, tern_credentials_free_password);
-  if (!ok)
+  if (!tern_account_worker_run_once (worker, TERN_WORKER_PASS_DEFAULT, NULL, error))
     return FALSE;
-
-  sync = tern_imap_sync_new (session, store);
-  if (!tern_imap_sync_run (sync, NULL, error))
-    return FALSE;
-
-  printf ("%s: %u new message%s\n", tern_account_get_name (account),
-          tern_imap_sync_get_n_fetched (sync), tern_imap_sync_get_n_fetched (sync) == 1 ? "" : "s");
-
-  tern_wait_begin (&wait);
-  tern_imap_session_logout_async (session, NULL, tern_wait_cb, &wait);
-  tern_imap_session_logout_finish (session, tern_wait_end (&wait), NULL);
-  tern_wait_clear (&wait);
+  n_new = tern_account_worker_get_n_new (worker);
+  printf ("%s: %u new message%s", tern_account_get_name (account), n_new, n_new == 1 ? "" : "s");
+  if (tern_account_worker_get_n_replayed (worker) > 0)
+    printf (", %u queued change%s sent", tern_account_worker_get_n_replayed (worker),
+            tern_account_worker_get_n_replayed (worker) == 1 ? "" : "s");
+  printf ("\n");
   return TRUE;
 }
 

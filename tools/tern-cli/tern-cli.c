@@ -22,7 +22,12 @@ static const char usage[] =
   "  list              List messages [--account NAME] [--folder PATH | --unified] [--limit N] [--json]\n"
   "  show ID           Show a stored message\n"
   "  search QUERY      Search the stored mail [--limit N] [--json]\n"
-  "  sync              Fetch folders and new mail from IMAP servers [--account NAME] [--debug]\n"
+  "  sync              Send queued changes, fetch folders and new mail [--account NAME] [--bodies] [--debug]\n"
+  "  watch             Stay connected and print new mail as it arrives [--account NAME]\n"
+  "  flag ID…          Set or clear a flag: --set|--unset seen|flagged|answered|draft\n"
+  "  move ID… FOLDER   Move messages to another folder of their account\n"
+  "  delete ID…        Move messages to Trash (for good from Trash) [--permanently]\n"
+  "  quota             Show the server's storage quota [--account NAME]\n"
   "\n"
   "Options:\n"
   "  --data-dir DIR    Keep config and data in DIR (also $TERN_DATA_DIR)\n"
@@ -158,6 +163,11 @@ main (int   argc,
       { "search", tern_cli_search },
       { "show", tern_cli_show },
       { "sync", tern_cli_sync },
+      { "watch", tern_cli_watch },
+      { "flag", tern_cli_flag },
+      { "move", tern_cli_move },
+      { "delete", tern_cli_delete },
+      { "quota", tern_cli_quota },
     };
 
     for (guint c = 0; c < G_N_ELEMENTS (commands); c++)
