@@ -184,7 +184,7 @@ finish_action (TernImapReplay              *self,
       gboolean give_up = action->attempts + 1 >= TERN_IMAP_REPLAY_MAX_ATTEMPTS ||
                          g_error_matches (failure, TERN_IMAP_SESSION_ERROR, TERN_IMAP_SESSION_ERROR_UNSUPPORTED);
 
-      g_warning ("The server refused a queued action%s: %s", give_up ? " (given up)" : "", failure->message);
+      g_message ("The server refused a queued action%s: %s", give_up ? " (given up)" : "", failure->message);
       WAIT (tern_store_fail_action_async (self->store, action->id, failure->message, give_up, cancellable,
                                           tern_wait_cb, &wait_),
             ok = tern_store_fail_action_finish (self->store, RESULT, error));

@@ -2137,11 +2137,38 @@ tern_store_set_body_finish (TernStore     *self,
 
 typedef struct
 {
-  GArray *ids;
-  guint   add;
-  guint   remove;
-  gint64  folder_id;
+  GArray  *ids;
+  guint    add;
+  guint    remove;
+  gint64   folder_id;
+  gboolean keep_queued;   /* leave rows with queued actions alone (a sync's view is older) */
 } ChangeData;
+
+/* Whether a queued action names row ID: its local state is newer than
+ * what a sync read from the server. */
+static gboolean
+row_has_queued_action (TernStore  *self,
+                       gint64      id,
+                       gboolean   *queued,
+                       GError    **error)
+{
+  sqlite3_stmt *stmt = writer_stmt (self, "SELECT 1 FROM pending_ops"
+                                          " WHERE (' ' || message_rows || ' ') LIKE ('% ' || ? || ':%') LIMIT 1", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      g_propagate_error (error, sqlite_error (self->writer, rc, "Reading the queued actions failed"));
+      return FALSE;
+    }
+  *queued = rc == SQLITE_ROW;
+  return TRUE;
+}
 
 static void
 change_data_free (ChangeData *data)
@@ -2161,11 +2188,17 @@ update_flags_func (TernStore  *self,
   for (guint i = 0; i < data->ids->len; i++)
     {
       gint64 id = g_array_index (data->ids, gint64, i);
-      sqlite3_stmt *stmt = writer_stmt (self, "UPDATE messages SET flags = (flags | ?1) & ~?2"
-                                              " WHERE id = ?3 AND flags != ((flags | ?1) & ~?2)"
-                                              " RETURNING folder_id, date, flags", error);
+      sqlite3_stmt *stmt;
+      gboolean queued = FALSE;
       int rc;
 
+      if (data->keep_queued && !row_has_queued_action (self, id, &queued, error))
+        return FALSE;
+      if (queued)
+        continue;
+      stmt = writer_stmt (self, "UPDATE messages SET flags = (flags | ?1) & ~?2"
+                                              " WHERE id = ?3 AND flags != ((flags | ?1) & ~?2)"
+                                              " RETURNING folder_id, date, flags", error);
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_int (stmt, 1, data->add);
@@ -2206,6 +2239,7 @@ tern_store_update_flags_async (TernStore           *self,
   data->ids = g_array_ref (message_ids);
   data->add = add;
   data->remove = remove;
+  data->keep_queued = TRUE;
   queue_op (self, update_flags_func, data, (GDestroyNotify) change_data_free, RESULT_BOOLEAN,
             new_task (self, tern_store_update_flags_async, cancellable, callback, user_data));
 }
@@ -3282,7 +3316,7 @@ reset_folder_func (TernStore  *self,
 
   /* Queued actions name UIDs of the old UIDVALIDITY: they must never reach
    * the messages that now carry those UIDs. */
-  stmt = writer_stmt (self, "DELETE FROM pending_ops WHERE folder_id = ? AND uids IS NOT NULL", error);
+  stmt = writer_stmt (self, "DELETE FROM pending_ops WHERE folder_id = ?", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, data->folder_id);

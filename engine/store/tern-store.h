@@ -143,6 +143,9 @@ gboolean    tern_store_set_body_finish   (TernStore          *self,
                                           GAsyncResult       *result,
                                           GError            **error);
 
+/* What the server says of flags; a person's changes go through
+ * tern_store_apply_action_async(). Rows named by a queued action keep
+ * their local flags until the server has heard of it. */
 void        tern_store_update_flags_async (TernStore          *self,
                                            GArray             *message_ids,
                                            guint               add,
