@@ -184,7 +184,7 @@ finish_action (TernImapReplay              *self,
       gboolean give_up = action->attempts + 1 >= TERN_IMAP_REPLAY_MAX_ATTEMPTS ||
                          g_error_matches (failure, TERN_IMAP_SESSION_ERROR, TERN_IMAP_SESSION_ERROR_UNSUPPORTED);
 
-      g_message ("The server refused a queued action%s: %s", give_up ? " (given up)" : "", failure->message);
+      g_debug ("The server refused a queued action%s: %s", give_up ? " (given up)" : "", failure->message);
       WAIT (tern_store_fail_action_async (self->store, action->id, failure->message, give_up, cancellable,
                                           tern_wait_cb, &wait_),
             ok = tern_store_fail_action_finish (self->store, RESULT, error));
@@ -208,6 +208,123 @@ drop_action (TernImapReplay               *self,
   return ok;
 }
 
+static void
+count_list_cb (TernImapResponse *response,
+               gpointer          user_data)
+{
+  guint *n = user_data;
+
+  if (response->kind == TERN_IMAP_RESPONSE_LIST && response->mailbox != NULL &&
+      !(response->mailbox->attrs & TERN_IMAP_MAILBOX_NONEXISTENT))
+    (*n)++;
+}
+
+/* Whether the server has the folder PATH (LIST "" PATH). */
+static gboolean
+folder_exists (TernImapReplay  *self,
+               const char      *path,
+               gboolean        *exists,
+               GCancellable    *cancellable,
+               GError         **error)
+{
+  TernImapCommand *command = tern_imap_session_new_command (self->session, "LIST");
+  g_autoptr(TernImapResponse) tagged = NULL;
+  guint n = 0;
+
+  if (!tern_imap_command_add_quoted (command, "", error) || !tern_imap_command_add_mailbox (command, path, error))
+    {
+      tern_imap_command_free (command);
+      return FALSE;
+    }
+  WAIT (tern_imap_session_run_async (self->session, command, NULL, count_list_cb, &n, cancellable, tern_wait_cb, &wait_),
+        tagged = tern_imap_session_run_finish (self->session, RESULT, error));
+  *exists = n > 0;
+  return tagged != NULL;
+}
+
+/* A folder command. Refused, it still counts as done when the server
+ * already is as it should be (PATH exists or not, as WANT_PATH says): a
+ * replay after a crash finds the folder made, renamed or gone. */
+static gboolean
+run_folder_command (TernImapReplay  *self,
+                    const char      *name,
+                    const char      *path,
+                    const char      *new_path,
+                    const char      *check_path,
+                    gboolean         want_path,
+                    GCancellable    *cancellable,
+                    GError         **error)
+{
+  TernImapCommand *command = tern_imap_session_new_command (self->session, name);
+  g_autoptr(TernImapResponse) tagged = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gboolean exists = !want_path;
+
+  if (!tern_imap_command_add_mailbox (command, path, error) ||
+      (new_path != NULL && !tern_imap_command_add_mailbox (command, new_path, error)))
+    {
+      tern_imap_command_free (command);
+      return FALSE;
+    }
+  WAIT (tern_imap_session_run_async (self->session, command, NULL, NULL, NULL, cancellable, tern_wait_cb, &wait_),
+        tagged = tern_imap_session_run_finish (self->session, RESULT, &local_error));
+  if (tagged != NULL)
+    return TRUE;
+  if (check_path != NULL &&
+      g_error_matches (local_error, TERN_IMAP_SESSION_ERROR, TERN_IMAP_SESSION_ERROR_COMMAND_FAILED) &&
+      folder_exists (self, check_path, &exists, cancellable, NULL) && exists == want_path)
+    return TRUE;
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
+static gboolean
+replay_folder_action (TernImapReplay               *self,
+                      const TernStorePendingAction *action,
+                      GCancellable                 *cancellable,
+                      GError                      **error)
+{
+  g_autoptr(GError) failure = NULL;
+  gboolean ok;
+
+  /* The selected folder may be the one that changes. */
+  self->selected_folder = 0;
+  switch (action->kind)
+    {
+    case TERN_STORE_ACTION_CREATE_FOLDER:
+      /* Subscribing is a courtesy to other clients: its refusal is no failure. */
+      ok = run_folder_command (self, "CREATE", action->path, NULL, action->path, TRUE, cancellable, &failure);
+      if (ok)
+        run_folder_command (self, "SUBSCRIBE", action->path, NULL, NULL, FALSE, cancellable, NULL);
+      break;
+    case TERN_STORE_ACTION_RENAME_FOLDER:
+      ok = run_folder_command (self, "RENAME", action->path, action->new_path, action->new_path, TRUE, cancellable,
+                               &failure);
+      if (ok)
+        {
+          /* Subscriptions do not follow a rename everywhere. */
+          run_folder_command (self, "UNSUBSCRIBE", action->path, NULL, NULL, FALSE, cancellable, NULL);
+          run_folder_command (self, "SUBSCRIBE", action->new_path, NULL, NULL, FALSE, cancellable, NULL);
+        }
+      break;
+    case TERN_STORE_ACTION_DELETE_FOLDER:
+      ok = run_folder_command (self, "DELETE", action->path, NULL, action->path, FALSE, cancellable, &failure);
+      if (ok)
+        run_folder_command (self, "UNSUBSCRIBE", action->path, NULL, NULL, FALSE, cancellable, NULL);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  if (ok)
+    return finish_action (self, action, NULL, NULL, cancellable, error);
+  if (is_connection_error (failure))
+    {
+      g_propagate_error (error, g_steal_pointer (&failure));
+      return FALSE;
+    }
+  return finish_action (self, action, NULL, failure, cancellable, error);
+}
+
 static gboolean
 replay_one (TernImapReplay               *self,
             const TernStorePendingAction *action,
@@ -221,6 +338,10 @@ replay_one (TernImapReplay               *self,
   g_autofree char *raw = NULL;
   guint32 uidvalidity = 0;
   gboolean ok = TRUE;
+
+  if (action->kind == TERN_STORE_ACTION_CREATE_FOLDER || action->kind == TERN_STORE_ACTION_RENAME_FOLDER ||
+      action->kind == TERN_STORE_ACTION_DELETE_FOLDER)
+    return replay_folder_action (self, action, cancellable, error);
 
   raw = folder_raw_name (self, action->folder_id, &uidvalidity, &failure);
   if (raw == NULL || uidvalidity != action->uidvalidity)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -2795,6 +2796,8 @@ tern_store_pending_action_free (TernStorePendingAction *action)
     return;
   g_free (action->account_id);
   g_free (action->last_error);
+  g_free (action->path);
+  g_free (action->new_path);
   g_clear_pointer (&action->rows, g_array_unref);
   g_free (action);
 }
@@ -2807,6 +2810,25 @@ json_int_member (const char *args,
   const char *found = args != NULL ? strstr (args, key) : NULL;
 
   return found != NULL ? g_ascii_strtoll (found + strlen (key), NULL, 10) : 0;
+}
+
+static gboolean
+parse_folder_args (const char             *args,
+                   TernStorePendingAction *action)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+
+  if (args == NULL || !json_parser_load_from_data (parser, args, -1, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    return FALSE;
+  object = json_node_get_object (json_parser_get_root (parser));
+  if (!json_object_has_member (object, "path"))
+    return FALSE;
+  action->path = g_strdup (json_object_get_string_member (object, "path"));
+  if (json_object_has_member (object, "to"))
+    action->new_path = g_strdup (json_object_get_string_member (object, "to"));
+  return action->path != NULL;
 }
 
 GPtrArray *
@@ -2850,6 +2872,10 @@ tern_store_list_pending_actions (TernStore  *self,
         }
       else if (g_strcmp0 (kind, "expunge") == 0)
         action->kind = TERN_STORE_ACTION_EXPUNGE;
+      else if (g_str_has_suffix (kind != NULL ? kind : "", "-folder") && parse_folder_args (args, action))
+        action->kind = g_str_equal (kind, "create-folder") ? TERN_STORE_ACTION_CREATE_FOLDER :
+                       g_str_equal (kind, "rename-folder") ? TERN_STORE_ACTION_RENAME_FOLDER :
+                       TERN_STORE_ACTION_DELETE_FOLDER;
       else
         {
           /* Written by a newer Tern: left for it. */
@@ -3110,6 +3136,354 @@ gboolean
 tern_store_fail_action_finish (TernStore     *self,
                                GAsyncResult  *result,
                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Folder actions: created, renamed or deleted here at once and, for a
+ * server's folders, queued like message actions. */
+
+typedef struct
+{
+  TernStoreActionKind kind;
+  char               *account_id;
+  char               *path;
+  char               *new_path;
+  char               *delimiter;
+} FolderActionData;
+
+static void
+folder_action_data_free (FolderActionData *data)
+{
+  g_free (data->account_id);
+  g_free (data->path);
+  g_free (data->new_path);
+  g_free (data->delimiter);
+  g_free (data);
+}
+
+static char *
+folder_action_args (const char *path,
+                    const char *new_path)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "path");
+  json_builder_add_string_value (builder, path);
+  if (new_path != NULL)
+    {
+      json_builder_set_member_name (builder, "to");
+      json_builder_add_string_value (builder, new_path);
+    }
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
+static gboolean
+queue_folder_op (TernStore   *self,
+                 const char  *account_id,
+                 const char  *kind,
+                 const char  *path,
+                 const char  *new_path,
+                 GError     **error)
+{
+  g_autofree char *args = folder_action_args (path, new_path);
+  sqlite3_stmt *stmt = writer_stmt (self, "INSERT INTO pending_ops (account_id, kind, args, created) VALUES (?, ?, ?, ?)",
+                                    error);
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, account_id);
+  bind_text (stmt, 2, kind);
+  bind_text (stmt, 3, args);
+  sqlite3_bind_int64 (stmt, 4, g_get_real_time () / G_USEC_PER_SEC);
+  return step_done (self, stmt, error);
+}
+
+/* The folder PATH and those below it, deepest first: (id, path, local). */
+static GPtrArray *
+folder_and_children (TernStore   *self,
+                     const char  *account_id,
+                     const char  *path,
+                     gint64      *folder_id,
+                     gboolean    *local,
+                     char       **delimiter,
+                     GError     **error)
+{
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt = writer_stmt (self, "SELECT id, local, delimiter FROM folders WHERE account_id = ? AND path = ?", error);
+
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, account_id);
+  bind_text (stmt, 2, path);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      *folder_id = sqlite3_column_int64 (stmt, 0);
+      *local = sqlite3_column_int (stmt, 1) != 0;
+      *delimiter = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+    }
+  sqlite3_reset (stmt);
+  if (*folder_id == 0)
+    {
+      /* A parent the server lists only as a name (\Noselect): its children
+       * say what it is. */
+      stmt = writer_stmt (self, "SELECT local, delimiter FROM folders WHERE account_id = ?1 AND delimiter IS NOT NULL"
+                                " AND substr(path, 1, length(?2) + length(delimiter)) = ?2 || delimiter LIMIT 1", error);
+      if (stmt == NULL)
+        return NULL;
+      bind_text (stmt, 1, account_id);
+      bind_text (stmt, 2, path);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          *local = sqlite3_column_int (stmt, 0) != 0;
+          *delimiter = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+        }
+      sqlite3_reset (stmt);
+      if (*delimiter == NULL)
+        {
+          g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND, "There is no folder “%s”", path);
+          return NULL;
+        }
+    }
+
+  if (*delimiter != NULL && **delimiter != '\0')
+    {
+      g_autofree char *prefix = g_strconcat (path, *delimiter, NULL);
+
+      stmt = writer_stmt (self, "SELECT path FROM folders WHERE account_id = ? AND substr(path, 1, length(?2)) = ?2"
+                                " ORDER BY length(path) DESC", error);
+      if (stmt == NULL)
+        return NULL;
+      bind_text (stmt, 1, account_id);
+      bind_text (stmt, 2, prefix);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        g_ptr_array_add (paths, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+      sqlite3_reset (stmt);
+    }
+  g_ptr_array_add (paths, g_strdup (path));
+  return g_steal_pointer (&paths);
+}
+
+static gboolean
+delete_folder_rows (TernStore   *self,
+                    Txn         *txn,
+                    const char  *account_id,
+                    const char  *path,
+                    GError     **error)
+{
+  ChangeData remove = { 0 };
+  sqlite3_stmt *stmt;
+  gboolean ok;
+
+  stmt = writer_stmt (self, "SELECT m.id FROM messages m JOIN folders f ON f.id = m.folder_id"
+                            " WHERE f.account_id = ? AND f.path = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  remove.ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  bind_text (stmt, 1, account_id);
+  bind_text (stmt, 2, path);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (remove.ids, id);
+    }
+  sqlite3_reset (stmt);
+  ok = delete_messages_func (self, txn, &remove, error);
+  g_array_unref (remove.ids);
+  if (!ok)
+    return FALSE;
+
+  /* Queued actions on its messages cannot happen any more. */
+  stmt = writer_stmt (self, "DELETE FROM pending_ops WHERE folder_id IN"
+                            " (SELECT id FROM folders WHERE account_id = ? AND path = ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, account_id);
+  bind_text (stmt, 2, path);
+  if (!step_done (self, stmt, error))
+    return FALSE;
+
+  stmt = writer_stmt (self, "DELETE FROM folders WHERE account_id = ? AND path = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, account_id);
+  bind_text (stmt, 2, path);
+  if (!step_done (self, stmt, error))
+    return FALSE;
+  txn->changes->folders_added_or_removed = TRUE;
+  return TRUE;
+}
+
+static gboolean
+rename_folder_rows (TernStore   *self,
+                    Txn         *txn,
+                    const char  *account_id,
+                    const char  *path,
+                    const char  *new_path,
+                    const char  *delimiter,
+                    GPtrArray   *paths,
+                    GError     **error)
+{
+  for (guint i = 0; i < paths->len; i++)
+    {
+      const char *old = g_ptr_array_index (paths, i);
+      g_autofree char *renamed = g_strconcat (new_path, old + strlen (path), NULL);
+      g_autofree char *name = NULL;
+      g_autofree char *parent = NULL;
+      const char *last = delimiter != NULL && *delimiter ? g_strrstr (renamed, delimiter) : NULL;
+      sqlite3_stmt *stmt;
+
+      if (last != NULL && last != renamed && last[strlen (delimiter)] != '\0')
+        {
+          name = g_strdup (last + strlen (delimiter));
+          parent = g_strndup (renamed, last - renamed);
+        }
+      else
+        name = g_strdup (renamed);
+      stmt = writer_stmt (self, "UPDATE folders SET path = ?, name = ?, parent_path = ? WHERE account_id = ? AND path = ?",
+                          error);
+      if (stmt == NULL)
+        return FALSE;
+      bind_text (stmt, 1, renamed);
+      bind_text (stmt, 2, name);
+      bind_text (stmt, 3, parent);
+      bind_text (stmt, 4, account_id);
+      bind_text (stmt, 5, old);
+      if (!step_done (self, stmt, error))
+        return FALSE;
+    }
+  txn->changes->folders_added_or_removed = TRUE;
+  return TRUE;
+}
+
+static gboolean
+apply_folder_action_func (TernStore  *self,
+                          Txn        *txn,
+                          gpointer    user_data,
+                          GError    **error)
+{
+  FolderActionData *data = user_data;
+  g_autoptr(GPtrArray) paths = NULL;
+  g_autofree char *delimiter = NULL;
+  gboolean local = FALSE;
+  gint64 folder_id = 0;
+
+  if (data->kind == TERN_STORE_ACTION_CREATE_FOLDER)
+    {
+      g_autoptr(TernFolderInfo) info = tern_folder_info_new (data->account_id, data->path, data->delimiter, NULL);
+      sqlite3_stmt *stmt = writer_stmt (self, "SELECT max(local) FROM folders WHERE account_id = ?", error);
+
+      if (stmt == NULL)
+        return FALSE;
+      /* An account whose folders are all here (POP3) gets a local one. */
+      bind_text (stmt, 1, data->account_id);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        info->local = sqlite3_column_int (stmt, 0) != 0;
+      sqlite3_reset (stmt);
+      stmt = writer_stmt (self, "SELECT 1 FROM folders WHERE account_id = ? AND path = ?", error);
+      if (stmt == NULL)
+        return FALSE;
+      bind_text (stmt, 1, data->account_id);
+      bind_text (stmt, 2, data->path);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          sqlite3_reset (stmt);
+          g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_FAILED, "A folder “%s” exists already", data->path);
+          return FALSE;
+        }
+      sqlite3_reset (stmt);
+      if (!ensure_folder_func (self, txn, info, error))
+        return FALSE;
+      return info->local || queue_folder_op (self, data->account_id, "create-folder", data->path, NULL, error);
+    }
+
+  paths = folder_and_children (self, data->account_id, data->path, &folder_id, &local, &delimiter, error);
+  if (paths == NULL)
+    return FALSE;
+  if (data->kind == TERN_STORE_ACTION_RENAME_FOLDER)
+    {
+      sqlite3_stmt *stmt = writer_stmt (self, "SELECT 1 FROM folders WHERE account_id = ? AND path = ?", error);
+      gboolean taken;
+
+      if (stmt == NULL)
+        return FALSE;
+      bind_text (stmt, 1, data->account_id);
+      bind_text (stmt, 2, data->new_path);
+      taken = sqlite3_step (stmt) == SQLITE_ROW;
+      sqlite3_reset (stmt);
+      if (taken)
+        {
+          g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_FAILED, "A folder “%s” exists already", data->new_path);
+          return FALSE;
+        }
+      return rename_folder_rows (self, txn, data->account_id, data->path, data->new_path, delimiter, paths, error) &&
+             (local || queue_folder_op (self, data->account_id, "rename-folder", data->path, data->new_path, error));
+    }
+
+  /* Deepest first, so the server never holds a child of a deleted folder. */
+  for (guint i = 0; i < paths->len; i++)
+    {
+      const char *path = g_ptr_array_index (paths, i);
+
+      if (!delete_folder_rows (self, txn, data->account_id, path, error))
+        return FALSE;
+      if (!local && !queue_folder_op (self, data->account_id, "delete-folder", path, NULL, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * tern_store_apply_folder_action_async:
+ * @kind: %TERN_STORE_ACTION_CREATE_FOLDER, _RENAME_FOLDER or _DELETE_FOLDER
+ * @path: the folder (UTF-8, full path)
+ * @new_path: (nullable): for a rename, the new full path
+ * @delimiter: (nullable): for a create, the hierarchy delimiter
+ *
+ * Like tern_store_apply_action_async() for folders: done here at once, and
+ * queued for the server unless the account's folders are local (POP3).
+ * Renaming and deleting take the folders below along; deleting removes
+ * their messages here.
+ */
+void
+tern_store_apply_folder_action_async (TernStore           *self,
+                                      TernStoreActionKind  kind,
+                                      const char          *account_id,
+                                      const char          *path,
+                                      const char          *new_path,
+                                      const char          *delimiter,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  FolderActionData *data;
+
+  g_return_if_fail (TERN_IS_STORE (self));
+  g_return_if_fail (kind == TERN_STORE_ACTION_CREATE_FOLDER || kind == TERN_STORE_ACTION_RENAME_FOLDER ||
+                    kind == TERN_STORE_ACTION_DELETE_FOLDER);
+  g_return_if_fail (account_id != NULL && path != NULL && *path != '\0');
+  g_return_if_fail (kind != TERN_STORE_ACTION_RENAME_FOLDER || (new_path != NULL && *new_path != '\0'));
+
+  data = g_new0 (FolderActionData, 1);
+  data->kind = kind;
+  data->account_id = g_strdup (account_id);
+  data->path = g_strdup (path);
+  data->new_path = g_strdup (new_path);
+  data->delimiter = g_strdup (delimiter);
+  queue_op (self, apply_folder_action_func, data, (GDestroyNotify) folder_action_data_free, RESULT_BOOLEAN,
+            new_task (self, tern_store_apply_folder_action_async, cancellable, callback, user_data));
+}
+
+gboolean
+tern_store_apply_folder_action_finish (TernStore     *self,
+                                       GAsyncResult  *result,
+                                       GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);

@@ -181,6 +181,9 @@ typedef enum
   TERN_STORE_ACTION_MOVE,        /* to another folder of the same account */
   TERN_STORE_ACTION_TRASH,       /* to the account's Trash; for good from Trash or without one */
   TERN_STORE_ACTION_EXPUNGE,     /* for good */
+  TERN_STORE_ACTION_CREATE_FOLDER,
+  TERN_STORE_ACTION_RENAME_FOLDER,
+  TERN_STORE_ACTION_DELETE_FOLDER,
 } TernStoreActionKind;
 
 void        tern_store_apply_action_async (TernStore           *self,
@@ -196,9 +199,23 @@ gboolean    tern_store_apply_action_finish (TernStore          *self,
                                             GAsyncResult       *result,
                                             GError            **error);
 
+void        tern_store_apply_folder_action_async (TernStore           *self,
+                                                  TernStoreActionKind  kind,
+                                                  const char          *account_id,
+                                                  const char          *path,
+                                                  const char          *new_path,
+                                                  const char          *delimiter,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+gboolean    tern_store_apply_folder_action_finish (TernStore          *self,
+                                                   GAsyncResult       *result,
+                                                   GError            **error);
+
 /* One queued action for the server, oldest first. Rows are TernStoreUid
  * (flags unused): the message and its UID in FOLDER_ID, 0 while an earlier
- * queued move has not told it. KIND is SET_FLAGS, MOVE or EXPUNGE. */
+ * queued move has not told it. KIND is SET_FLAGS, MOVE or EXPUNGE, or a
+ * folder action (with PATH, and NEW_PATH for a rename; no rows). */
 typedef struct
 {
   gint64               id;
@@ -212,6 +229,8 @@ typedef struct
   gint64               to_folder_id;
   guint                attempts;
   char                *last_error;
+  char                *path;         /* folder actions: the folder, UTF-8 */
+  char                *new_path;     /* a rename: the new path */
 } TernStorePendingAction;
 
 void        tern_store_pending_action_free (TernStorePendingAction *action);

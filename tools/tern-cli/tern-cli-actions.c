@@ -70,6 +70,11 @@ messages_account (TernCliContext *ctx,
   return g_steal_pointer (&account_id);
 }
 
+static int send_queued (TernCliContext *ctx,
+                        TernAccount    *account,
+                        gboolean        offline,
+                        const char     *done);
+
 /* Applies the action here, then tells the server if it can be reached. */
 static int
 apply_and_send (TernCliContext      *ctx,
@@ -83,7 +88,6 @@ apply_and_send (TernCliContext      *ctx,
 {
   g_autofree char *account_id = messages_account (ctx, ids);
   g_autoptr(GError) error = NULL;
-  TernAccount *account;
   TernWait wait;
   gboolean ok;
 
@@ -99,9 +103,20 @@ apply_and_send (TernCliContext      *ctx,
       return TERN_CLI_EXIT_FAILED;
     }
 
-  account = tern_account_manager_lookup (ctx->accounts, account_id);
+  return send_queued (ctx, tern_account_manager_lookup (ctx->accounts, account_id), offline, done);
+}
+
+/* Tells the server what is queued for ACCOUNT if it can be reached. */
+static int
+send_queued (TernCliContext *ctx,
+             TernAccount    *account,
+             gboolean        offline,
+             const char     *done)
+{
+  g_autoptr(GError) error = NULL;
+
   if (account == NULL || tern_account_get_protocol (account) != TERN_PROTOCOL_IMAP ||
-      tern_store_count_pending_actions (ctx->store, account_id) == 0)
+      tern_store_count_pending_actions (ctx->store, tern_account_get_id (account)) == 0)
     {
       printf ("%s\n", done);
       return TERN_CLI_EXIT_OK;
@@ -368,4 +383,122 @@ tern_cli_quota (int    argc,
       print_quota (&ctx, account);
     }
   return status;
+}
+
+/* tern-cli folder create|rename|delete */
+
+static TernAccount *
+only_or_named_account (TernCliContext *ctx,
+                       const char     *name)
+{
+  const char *account_id = NULL;
+
+  if (name != NULL)
+    return tern_cli_context_resolve_account (ctx, name, &account_id)
+             ? tern_account_manager_lookup (ctx->accounts, account_id) : NULL;
+  if (g_list_model_get_n_items (G_LIST_MODEL (ctx->accounts)) == 1)
+    {
+      g_autoptr(TernAccount) only = g_list_model_get_item (G_LIST_MODEL (ctx->accounts), 0);
+
+      return only;   /* the manager keeps it */
+    }
+  tern_cli_error ("say which account with --account NAME");
+  return NULL;
+}
+
+static char *
+account_delimiter (TernCliContext *ctx,
+                   const char     *account_id)
+{
+  sqlite3_stmt *stmt = NULL;
+  char *delimiter = NULL;
+
+  if (sqlite3_prepare_v2 (tern_store_get_reader (ctx->store),
+                          "SELECT delimiter FROM folders WHERE account_id = ? AND delimiter IS NOT NULL"
+                          " GROUP BY delimiter ORDER BY count(*) DESC LIMIT 1", -1, &stmt, NULL) == SQLITE_OK)
+    {
+      sqlite3_bind_text (stmt, 1, account_id, -1, SQLITE_TRANSIENT);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        delimiter = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+    }
+  sqlite3_finalize (stmt);
+  return delimiter != NULL ? delimiter : g_strdup ("/");
+}
+
+int
+tern_cli_folder (int    argc,
+                 char **argv)
+{
+  g_autofree char *account_opt = NULL;
+  gboolean offline = FALSE;
+  GOptionEntry entries[] = {
+    { "account", 0, 0, G_OPTION_ARG_STRING, &account_opt, "The account (needed when there are several)", "NAME" },
+    { "offline", 0, 0, G_OPTION_ARG_NONE, &offline, "Only queue the change for the next sync", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context =
+    g_option_context_new ("create PATH | rename PATH NEW-PATH | delete PATH - change an account's folders");
+  g_auto(TernCliContext) ctx = { NULL, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *delimiter = NULL;
+  g_autofree char *done = NULL;
+  TernStoreActionKind kind;
+  TernAccount *account;
+  const char *account_id;
+  TernWait wait;
+  gboolean ok;
+
+  if (!parse_options (context, entries, &argc, &argv))
+    return TERN_CLI_EXIT_USAGE;
+  if (argc == 3 && strcmp (argv[1], "create") == 0)
+    kind = TERN_STORE_ACTION_CREATE_FOLDER;
+  else if (argc == 4 && strcmp (argv[1], "rename") == 0)
+    kind = TERN_STORE_ACTION_RENAME_FOLDER;
+  else if (argc == 3 && strcmp (argv[1], "delete") == 0)
+    kind = TERN_STORE_ACTION_DELETE_FOLDER;
+  else
+    {
+      tern_cli_error ("use 'folder create PATH', 'folder rename PATH NEW-PATH' or 'folder delete PATH'");
+      return TERN_CLI_EXIT_USAGE;
+    }
+  if (!tern_cli_context_open (&ctx))
+    return TERN_CLI_EXIT_FAILED;
+  account = only_or_named_account (&ctx, account_opt);
+  if (account == NULL)
+    return TERN_CLI_EXIT_FAILED;
+  account_id = tern_account_get_id (account);
+  if (kind != TERN_STORE_ACTION_DELETE_FOLDER)
+    {
+      const char *name = argv[kind == TERN_STORE_ACTION_CREATE_FOLDER ? 2 : 3];
+
+      if (!g_utf8_validate (name, -1, NULL) || *name == '\0' || strpbrk (name, "\r\n") != NULL ||
+          g_ascii_strcasecmp (name, "INBOX") == 0)
+        {
+          tern_cli_error ("“%s” cannot be a folder name", name);
+          return TERN_CLI_EXIT_USAGE;
+        }
+    }
+  if (kind != TERN_STORE_ACTION_CREATE_FOLDER && g_ascii_strcasecmp (argv[2], "INBOX") == 0)
+    {
+      tern_cli_error ("the inbox cannot be renamed or deleted");
+      return TERN_CLI_EXIT_USAGE;
+    }
+
+  delimiter = account_delimiter (&ctx, account_id);
+  tern_wait_begin (&wait);
+  tern_store_apply_folder_action_async (ctx.store, kind, account_id, argv[2],
+                                        kind == TERN_STORE_ACTION_RENAME_FOLDER ? argv[3] : NULL, delimiter,
+                                        NULL, tern_wait_cb, &wait);
+  ok = tern_store_apply_folder_action_finish (ctx.store, tern_wait_end (&wait), &error);
+  tern_wait_clear (&wait);
+  if (!ok)
+    {
+      tern_cli_error ("%s", error->message);
+      return TERN_CLI_EXIT_FAILED;
+    }
+  done = g_strdup_printf ("%s folder %s%s%s", kind == TERN_STORE_ACTION_CREATE_FOLDER ? "created"
+                                              : kind == TERN_STORE_ACTION_RENAME_FOLDER ? "renamed" : "deleted",
+                          argv[2], kind == TERN_STORE_ACTION_RENAME_FOLDER ? " to " : "",
+                          kind == TERN_STORE_ACTION_RENAME_FOLDER ? argv[3] : "");
+  return send_queued (&ctx, account, offline, done);
 }

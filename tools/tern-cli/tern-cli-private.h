@@ -54,6 +54,8 @@ int   tern_cli_move           (int      argc,
                                char   **argv);
 int   tern_cli_delete         (int      argc,
                                char   **argv);
+int   tern_cli_folder         (int      argc,
+                               char   **argv);
 int   tern_cli_quota          (int      argc,
                                char   **argv);
 int   tern_cli_watch          (int      argc,

@@ -27,6 +27,7 @@ static const char usage[] =
   "  flag ID…          Set or clear a flag: --set|--unset seen|flagged|answered|draft\n"
   "  move ID… FOLDER   Move messages to another folder of their account\n"
   "  delete ID…        Move messages to Trash (for good from Trash) [--permanently]\n"
+  "  folder create|rename|delete PATH [NEW-PATH]  Change an account's folders [--account NAME]\n"
   "  quota             Show the server's storage quota [--account NAME]\n"
   "\n"
   "Options:\n"
@@ -168,6 +169,7 @@ main (int   argc,
       { "move", tern_cli_move },
       { "delete", tern_cli_delete },
       { "quota", tern_cli_quota },
+      { "folder", tern_cli_folder },
     };
 
     for (guint c = 0; c < G_N_ELEMENTS (commands); c++)
