@@ -26,6 +26,10 @@ struct _TernImapSession
 
   GTask           *current;
   GQueue           waiting;
+
+  GTask           *idle_run;          /* the IDLE command's run, queued or running */
+  gboolean         tolerate_done_bad; /* a DONE may have crossed the server's end of IDLE */
+  gboolean         writing_done;      /* the next command waits for DONE's write */
 };
 
 G_DEFINE_FINAL_TYPE (TernImapSession, tern_imap_session, G_TYPE_OBJECT)
@@ -218,6 +222,13 @@ typedef struct
   const TernImapCommandChunk *chunks;
   guint                  n_chunks;
   guint                  next_chunk;
+
+  /* IDLE */
+  gboolean               idle;
+  gboolean               idling;          /* the server said "+": DONE may be sent */
+  gboolean               stop_requested;
+  gboolean               done_sent;
+  guint                  saved_read_timeout;
 } RunData;
 
 static void
@@ -231,6 +242,15 @@ run_data_free (RunData *data)
 }
 
 static void run_start (GTask *task);
+static void run_internal_async (TernImapSession      *self,
+                                TernImapCommand      *command,
+                                const char           *redacted,
+                                GBytes               *continuation_reply,
+                                TernImapUntaggedFunc  func,
+                                gpointer              func_data,
+                                GCancellable         *cancellable,
+                                GAsyncReadyCallback   callback,
+                                gpointer              user_data);
 static void run_send_chunk (GTask *task);
 
 static void
@@ -241,6 +261,17 @@ run_complete (GTask *task)
 
   g_assert (self->current == task);
   self->current = NULL;
+  if (task == self->idle_run)
+    {
+      RunData *data = g_task_get_task_data (task);
+
+      if (data->idling && !data->done_sent)
+        tern_connection_set_read_timeout (self->connection, data->saved_read_timeout);
+      self->tolerate_done_bad = data->done_sent;
+      self->idle_run = NULL;
+    }
+  if (self->writing_done)
+    return;
   next = g_queue_pop_head (&self->waiting);
   if (next != NULL)
     run_start (next);
@@ -269,6 +300,54 @@ wrap_read_error (TernImapSession *self,
   return error;
 }
 
+/* IDLE (RFC 2177): DONE ends it. Between "+" and DONE, silence is normal,
+ * so the read timeout is raised; DONE puts it back, so a server that does
+ * not answer DONE is still caught in the usual time. */
+
+#define IDLE_READ_TIMEOUT_MS ((TERN_IMAP_SESSION_IDLE_REFRESH_S + 120) * 1000)
+
+static void
+idle_done_written_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(TernImapSession) self = user_data;
+  GTask *next;
+
+  /* A failed write closes the connection; the pending read reports it. */
+  tern_connection_write_finish (TERN_CONNECTION (object), result, NULL);
+  self->writing_done = FALSE;
+  if (self->current == NULL && (next = g_queue_pop_head (&self->waiting)) != NULL)
+    run_start (next);
+}
+
+static void
+idle_send_done (TernImapSession *self,
+                RunData         *data)
+{
+  g_autoptr(GBytes) done = g_bytes_new_static ("DONE\r\n", 6);
+
+  data->done_sent = TRUE;
+  tern_connection_set_read_timeout (self->connection, data->saved_read_timeout);
+  self->writing_done = TRUE;
+  tern_connection_write_async (self->connection, done, NULL, NULL, idle_done_written_cb, g_object_ref (self));
+}
+
+static void
+idle_begin (TernImapSession *self,
+            RunData         *data)
+{
+  data->idling = TRUE;
+  data->saved_read_timeout = tern_connection_get_read_timeout (self->connection);
+  if (data->stop_requested)
+    {
+      idle_send_done (self, data);
+      return;
+    }
+  if (data->saved_read_timeout != 0)
+    tern_connection_set_read_timeout (self->connection, MAX (data->saved_read_timeout, IDLE_READ_TIMEOUT_MS));
+}
+
 static void
 run_response_cb (GObject      *object,
                  GAsyncResult *result,
@@ -291,6 +370,14 @@ run_response_cb (GObject      *object,
     case TERN_IMAP_RESPONSE_TAGGED:
       if (g_strcmp0 (response->tag, tern_imap_command_get_tag (data->command)) != 0)
         {
+          /* The server ended IDLE as Tern sent DONE: it answers the DONE
+           * as a command of its own, once. */
+          if (self->tolerate_done_bad && g_strcmp0 (response->tag, "DONE") == 0)
+            {
+              self->tolerate_done_bad = FALSE;
+              read_response_async (self, g_task_get_cancellable (task), run_response_cb, task);
+              return;
+            }
           close_quietly (self);
           run_return_error (task, g_error_new (TERN_IMAP_SESSION_ERROR, TERN_IMAP_SESSION_ERROR_PROTOCOL,
                                                "The server %s answered a command Tern did not send; "
@@ -305,6 +392,13 @@ run_response_cb (GObject      *object,
       return;
 
     case TERN_IMAP_RESPONSE_CONTINUATION:
+      if (data->idle)
+        {
+          if (!data->idling)
+            idle_begin (self, data);
+          read_response_async (self, g_task_get_cancellable (task), run_response_cb, task);
+          return;
+        }
       if (data->next_chunk < data->n_chunks && data->chunks[data->next_chunk - 1].wait_for_continuation)
         {
           run_send_chunk (task);
@@ -389,17 +483,16 @@ run_start (GTask *task)
   run_send_chunk (task);
 }
 
-/* The tagged response, whatever its status; errors only for I/O. */
-static void
-run_internal_async (TernImapSession      *self,
-                    TernImapCommand      *command,
-                    const char           *redacted,
-                    GBytes               *continuation_reply,
-                    TernImapUntaggedFunc  func,
-                    gpointer              func_data,
-                    GCancellable         *cancellable,
-                    GAsyncReadyCallback   callback,
-                    gpointer              user_data)
+static GTask *
+run_task_new (TernImapSession      *self,
+              TernImapCommand      *command,
+              const char           *redacted,
+              GBytes               *continuation_reply,
+              TernImapUntaggedFunc  func,
+              gpointer              func_data,
+              GCancellable         *cancellable,
+              GAsyncReadyCallback   callback,
+              gpointer              user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   RunData *data = g_new0 (RunData, 1);
@@ -419,11 +512,37 @@ run_internal_async (TernImapSession      *self,
   data->func = func;
   data->func_data = func_data;
   g_task_set_task_data (task, data, (GDestroyNotify) run_data_free);
+  return task;
+}
 
-  if (self->current != NULL)
+static void
+run_task_submit (TernImapSession *self,
+                 GTask           *task)
+{
+  /* Another command ends IDLE first; it runs once the server said OK. */
+  if (self->idle_run != NULL && task != self->idle_run)
+    tern_imap_session_idle_stop (self);
+
+  if (self->current != NULL || self->writing_done)
     g_queue_push_tail (&self->waiting, task);
   else
     run_start (task);
+}
+
+/* The tagged response, whatever its status; errors only for I/O. */
+static void
+run_internal_async (TernImapSession      *self,
+                    TernImapCommand      *command,
+                    const char           *redacted,
+                    GBytes               *continuation_reply,
+                    TernImapUntaggedFunc  func,
+                    gpointer              func_data,
+                    GCancellable         *cancellable,
+                    GAsyncReadyCallback   callback,
+                    gpointer              user_data)
+{
+  run_task_submit (self, run_task_new (self, command, redacted, continuation_reply, func, func_data,
+                                       cancellable, callback, user_data));
 }
 
 static TernImapResponse *
@@ -1938,6 +2057,223 @@ tern_imap_session_get_quota_finish (TernImapSession  *self,
   if (limit_kib != NULL)
     *limit_kib = data->limit;
   return TRUE;
+}
+
+/* IDLE, and NOOP for servers without it */
+
+typedef struct
+{
+  GSource  *cancel_source;
+  GSource  *refresh_timer;
+  gboolean  cancelled;
+} IdleData;
+
+static void
+idle_data_free (IdleData *data)
+{
+  if (data->cancel_source != NULL)
+    g_source_destroy (data->cancel_source);
+  g_clear_pointer (&data->cancel_source, g_source_unref);
+  if (data->refresh_timer != NULL)
+    g_source_destroy (data->refresh_timer);
+  g_clear_pointer (&data->refresh_timer, g_source_unref);
+  g_free (data);
+}
+
+static gboolean
+idle_cancelled_cb (GCancellable *cancellable,
+                   gpointer      user_data)
+{
+  GTask *task = user_data;
+  IdleData *data = g_task_get_task_data (task);
+
+  data->cancelled = TRUE;
+  g_clear_pointer (&data->cancel_source, g_source_unref);
+  tern_imap_session_idle_stop (g_task_get_source_object (task));
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+idle_refresh_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  IdleData *data = g_task_get_task_data (task);
+
+  g_clear_pointer (&data->refresh_timer, g_source_unref);
+  tern_imap_session_idle_stop (g_task_get_source_object (task));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+idle_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TernImapSession *self = TERN_IMAP_SESSION (object);
+  IdleData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autoptr(TernImapResponse) tagged = run_internal_finish (self, result, &error);
+
+  if (data->cancel_source != NULL)
+    g_source_destroy (data->cancel_source);
+  if (data->refresh_timer != NULL)
+    g_source_destroy (data->refresh_timer);
+
+  /* Stopped while it still waited its turn: it never began. */
+  if (tagged == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_clear_error (&error);
+  else if (tagged == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  else if (tagged->status != TERN_IMAP_STATUS_OK)
+    {
+      g_task_return_new_error (task, TERN_IMAP_SESSION_ERROR, TERN_IMAP_SESSION_ERROR_COMMAND_FAILED,
+                               "The server %s refused the command IDLE", server_name (self));
+      return;
+    }
+  if (data->cancelled)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The operation was cancelled");
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+tern_imap_session_idle_async (TernImapSession      *self,
+                              TernImapUntaggedFunc  func,
+                              gpointer              func_data,
+                              GCancellable         *cancellable,
+                              GAsyncReadyCallback   callback,
+                              gpointer              user_data)
+{
+  GTask *task = new_task (self, tern_imap_session_idle_async, cancellable, callback, user_data);
+  IdleData *data = g_new0 (IdleData, 1);
+  GTask *run;
+
+  /* Cancelling ends IDLE with DONE; the result waits for the server's OK. */
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_set_task_data (task, data, (GDestroyNotify) idle_data_free);
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return;
+    }
+  if (!check_authenticated (self, task))
+    return;
+  if (!tern_imap_session_has_capability (self, "IDLE"))
+    {
+      g_task_return_new_error (task, TERN_IMAP_SESSION_ERROR, TERN_IMAP_SESSION_ERROR_UNSUPPORTED,
+                               "The server %s cannot report new mail at once (no IDLE)", server_name (self));
+      g_object_unref (task);
+      return;
+    }
+  if (self->idle_run != NULL)
+    {
+      g_task_return_new_error (task, TERN_IMAP_SESSION_ERROR, TERN_IMAP_SESSION_ERROR_FAILED,
+                               "Tern is already waiting for news from %s", server_name (self));
+      g_object_unref (task);
+      return;
+    }
+
+  if (cancellable != NULL)
+    {
+      data->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_static_name (data->cancel_source, "[tern] IDLE cancelled");
+      g_source_set_callback (data->cancel_source, G_SOURCE_FUNC (idle_cancelled_cb), task, NULL);
+      g_source_attach (data->cancel_source, g_task_get_context (task));
+    }
+  data->refresh_timer = g_timeout_source_new_seconds (TERN_IMAP_SESSION_IDLE_REFRESH_S);
+  g_source_set_static_name (data->refresh_timer, "[tern] IDLE refresh");
+  g_source_set_callback (data->refresh_timer, idle_refresh_cb, task, NULL);
+  g_source_attach (data->refresh_timer, g_task_get_context (task));
+
+  /* The command itself is never cancelled: only DONE leaves IDLE cleanly. */
+  run = run_task_new (self, tern_imap_session_new_command (self, "IDLE"), NULL, NULL, func, func_data, NULL,
+                      idle_done_cb, task);
+  ((RunData *) g_task_get_task_data (run))->idle = TRUE;
+  self->idle_run = run;
+  self->tolerate_done_bad = FALSE;
+  run_task_submit (self, run);
+}
+
+gboolean
+tern_imap_session_idle_finish (TernImapSession  *self,
+                               GAsyncResult     *result,
+                               GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+tern_imap_session_idle_stop (TernImapSession *self)
+{
+  GTask *run;
+  RunData *data;
+
+  g_return_if_fail (TERN_IS_IMAP_SESSION (self));
+
+  run = self->idle_run;
+  if (run == NULL)
+    return;
+  data = g_task_get_task_data (run);
+  if (data->stop_requested)
+    return;
+  data->stop_requested = TRUE;
+
+  if (run != self->current)
+    {
+      /* Still queued: it never reaches the server. */
+      g_queue_remove (&self->waiting, run);
+      self->idle_run = NULL;
+      g_task_return_new_error (run, G_IO_ERROR, G_IO_ERROR_CANCELLED, "IDLE stopped before it began");
+      g_object_unref (run);
+      return;
+    }
+  /* Before the server's "+", DONE would be a command of its own: it is
+   * sent when the "+" comes. */
+  if (data->idling)
+    idle_send_done (self, data);
+}
+
+gboolean
+tern_imap_session_is_idling (TernImapSession *self)
+{
+  RunData *data;
+
+  g_return_val_if_fail (TERN_IS_IMAP_SESSION (self), FALSE);
+
+  if (self->idle_run == NULL || self->idle_run != self->current)
+    return FALSE;
+  data = g_task_get_task_data (self->idle_run);
+  return data->idling && !data->done_sent;
+}
+
+void
+tern_imap_session_poll_async (TernImapSession      *self,
+                              TernImapUntaggedFunc  func,
+                              gpointer              func_data,
+                              GCancellable         *cancellable,
+                              GAsyncReadyCallback   callback,
+                              gpointer              user_data)
+{
+  GTask *task = new_task (self, tern_imap_session_poll_async, cancellable, callback, user_data);
+
+  if (!check_authenticated (self, task))
+    return;
+  run_internal_async (self, tern_imap_session_new_command (self, "NOOP"), NULL, NULL, func, func_data,
+                      cancellable, ok_done_cb, task);
+}
+
+gboolean
+tern_imap_session_poll_finish (TernImapSession  *self,
+                               GAsyncResult     *result,
+                               GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* NOOP and LOGOUT */

@@ -226,6 +226,50 @@ gboolean         tern_imap_session_get_quota_finish (TernImapSession     *self,
                                                     guint64              *limit_kib,
                                                     GError              **error);
 
+/* IDLE (RFC 2177) on the selected folder: sends IDLE, and once the server
+ * said "+", hands every untagged response (EXISTS, EXPUNGE, VANISHED, FETCH,
+ * BYE…) to FUNC as it arrives. It ends with DONE when
+ * tern_imap_session_idle_stop() is called, when CANCELLABLE fires, when
+ * another command is queued on the session (that command runs after the
+ * server's OK), or after TERN_IMAP_SESSION_IDLE_REFRESH_S (servers drop
+ * idle clients after 30 minutes). Returns TRUE once the server answered
+ * OK, also when the server ended IDLE by itself: callers loop, handling
+ * what FUNC collected, then IDLE again. Cancelled: DONE, the server's OK,
+ * then %G_IO_ERROR_CANCELLED with the session still usable. A server BYE
+ * fails with %TERN_IMAP_SESSION_ERROR_BYE. IDLE is one command like the
+ * others: it waits its turn, and one runs at a time.
+ *
+ * Without IDLE (UNSUPPORTED), poll instead: tern_imap_session_poll_async()
+ * every minute or two, between other commands; its FUNC gets the same
+ * responses. */
+#define TERN_IMAP_SESSION_IDLE_REFRESH_S (25 * 60)
+void             tern_imap_session_idle_async      (TernImapSession      *self,
+                                                    TernImapUntaggedFunc  func,
+                                                    gpointer              func_data,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+gboolean         tern_imap_session_idle_finish     (TernImapSession      *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
+/* Ends the current IDLE (DONE); nothing when none runs. Safe to call before
+ * the server's "+" (DONE follows it) or before IDLE's turn (never sent). */
+void             tern_imap_session_idle_stop       (TernImapSession      *self);
+/* Between the server's "+" and DONE. */
+gboolean         tern_imap_session_is_idling       (TernImapSession      *self);
+
+/* NOOP, handing the untagged responses it brings (new mail, expunges, flag
+ * changes) to FUNC: the way to hear news from a server without IDLE. */
+void             tern_imap_session_poll_async      (TernImapSession      *self,
+                                                    TernImapUntaggedFunc  func,
+                                                    gpointer              func_data,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+gboolean         tern_imap_session_poll_finish     (TernImapSession      *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
+
 void             tern_imap_session_noop_async      (TernImapSession      *self,
                                                     GCancellable         *cancellable,
                                                     GAsyncReadyCallback   callback,

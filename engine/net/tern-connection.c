@@ -46,6 +46,7 @@ typedef struct
   GCancellable   *caller_cancellable;
   gulong          caller_handler;
   GSource        *timer;
+  GMainContext   *context;             /* the task's: borrowed, the task holds it */
   guint           timeout_ms;
   gboolean        timed_out;
   gboolean        aborted;             /* cancelled because the connection is closing */
@@ -342,7 +343,6 @@ op_timer_fired_cb (gpointer user_data)
 /* (Re)starts the silence timer: each chunk of progress restarts it. */
 static void
 op_start_timer (Op    *op,
-                GTask *task,
                 guint  timeout_ms)
 {
   op_stop_timer (op);
@@ -352,7 +352,7 @@ op_start_timer (Op    *op,
   op->timer = g_timeout_source_new (timeout_ms);
   g_source_set_static_name (op->timer, "[tern] connection timeout");
   g_source_set_callback (op->timer, op_timer_fired_cb, op, NULL);
-  g_source_attach (op->timer, g_task_get_context (task));
+  g_source_attach (op->timer, op->context);
 }
 
 static void
@@ -388,6 +388,7 @@ op_task_new (TernConnection      *self,
 
   op->self = self;
   op->kind = kind;
+  op->context = g_task_get_context (task);
   op->cancellable = g_cancellable_new ();
   if (cancellable != NULL)
     {
@@ -941,7 +942,7 @@ connect_tcp (GTask *task)
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GSocketConnectable) address = g_network_address_new (self->host, self->port);
 
-  op_start_timer (op, task, self->connect_timeout_ms);
+  op_start_timer (op, self->connect_timeout_ms);
   log_event (self, "connecting to %s port %u (%s)", self->host, self->port,
              tern_security_to_string (self->security));
   g_socket_client_connect_async (client, address, op->cancellable, tcp_connected_cb, task);
@@ -1090,7 +1091,7 @@ tern_connection_start_tls_async (TernConnection      *self,
   self->state = STATE_UPGRADING;
   self->connect_op = op;
   reset_buffer (self);
-  op_start_timer (op, task, self->connect_timeout_ms);
+  op_start_timer (op, self->connect_timeout_ms);
   start_handshake (g_steal_pointer (&task));
 }
 
@@ -1197,7 +1198,7 @@ finish_fill (TernConnection *self,
     }
 
   self->end += n;
-  op_start_timer (op, task, op->timeout_ms);
+  op_start_timer (op, op->timeout_ms);
   return TRUE;
 }
 
@@ -1290,7 +1291,7 @@ tern_connection_read_line_async (TernConnection      *self,
 
   op = g_task_get_task_data (task);
   self->read_op = op;
-  op_start_timer (op, task, self->read_timeout_ms);
+  op_start_timer (op, self->read_timeout_ms);
   if (self->buffer == NULL)
     prepare_buffer (self);
   read_line_step (g_steal_pointer (&task));
@@ -1352,7 +1353,7 @@ read_bytes_direct_cb (GObject      *object,
 
   op->have += n;
   g_byte_array_set_size (op->dest, (guint) op->have);
-  op_start_timer (op, task, op->timeout_ms);
+  op_start_timer (op, op->timeout_ms);
   read_bytes_step (g_steal_pointer (&task));
 }
 
@@ -1434,7 +1435,7 @@ tern_connection_read_bytes_async (TernConnection      *self,
 
   op->size = size;
   op->dest = g_byte_array_sized_new ((guint) MIN (size, (gsize) DIRECT_READ_CHUNK));
-  op_start_timer (op, task, self->read_timeout_ms);
+  op_start_timer (op, self->read_timeout_ms);
   if (self->buffer == NULL)
     prepare_buffer (self);
   read_bytes_step (g_steal_pointer (&task));
@@ -1479,7 +1480,7 @@ written_cb (GObject      *object,
     }
 
   op->written += n;
-  op_start_timer (op, task, op->timeout_ms);
+  op_start_timer (op, op->timeout_ms);
   write_step (g_steal_pointer (&task));
 }
 
@@ -1542,7 +1543,7 @@ tern_connection_write_async (TernConnection      *self,
 
   log_sent (self, data, redacted);
   op->data = g_bytes_ref (data);
-  op_start_timer (op, task, self->read_timeout_ms);
+  op_start_timer (op, self->read_timeout_ms);
   write_step (g_steal_pointer (&task));
 }
 
@@ -1792,6 +1793,9 @@ tern_connection_set_read_timeout (TernConnection *self,
   if (self->read_timeout_ms == timeout_ms)
     return;
   self->read_timeout_ms = timeout_ms;
+  /* A read waiting now (IMAP IDLE) counts its silence anew from here. */
+  if (self->read_op != NULL && !self->read_op->finished && !self->read_op->timed_out)
+    op_start_timer (self->read_op, timeout_ms);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READ_TIMEOUT]);
 }
 

@@ -76,7 +76,8 @@ TernProtocolLog      *tern_connection_get_protocol_log       (TernConnection    
 void                  tern_connection_set_protocol_log       (TernConnection         *self,
                                                               TernProtocolLog        *log);
 
-/* Limits; each applies from the next call. 0 means no timeout. The read
+/* Limits; each applies from the next call (a new read timeout also restarts
+ * the silence timer of a read waiting now). 0 means no timeout. The read
  * timeout is the longest silence allowed while a read (or a write) waits:
  * raise it for IMAP IDLE. The connect timeout covers name lookup, TCP and
  * the TLS handshake, and the STARTTLS handshake; not a prompt's question. */

@@ -9,6 +9,7 @@
 
 #include "tern-engine.h"
 #include "tern-imap-session.h"
+#include "tern-test-fake-server.h"
 #include "tern-test-sandbox.h"
 
 static TernTestSandbox *sandbox;
@@ -462,6 +463,358 @@ test_alert_before_tls (void)
   g_assert_cmpuint (alerts, ==, 0);
 }
 
+/* IDLE */
+
+typedef struct
+{
+  guint exists;
+  guint expunge;
+  guint bye;
+  guint other;
+} IdleSeen;
+
+static void
+idle_seen_cb (TernImapResponse *response,
+              gpointer          user_data)
+{
+  IdleSeen *seen = user_data;
+
+  if (response->kind == TERN_IMAP_RESPONSE_EXISTS)
+    seen->exists++;
+  else if (response->kind == TERN_IMAP_RESPONSE_EXPUNGE || response->kind == TERN_IMAP_RESPONSE_VANISHED)
+    seen->expunge++;
+  else if (response->kind == TERN_IMAP_RESPONSE_STATUS && response->status == TERN_IMAP_STATUS_BYE)
+    seen->bye++;
+  else
+    seen->other++;
+}
+
+/* Iterates WAIT's context until *FLAG is non-zero, for at most 10 s. */
+static void
+iterate_until (TernWait      *wait,
+               const guint   *counter,
+               TernImapSession *session)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (counter != NULL ? *counter == 0 : !tern_imap_session_is_idling (session))
+    {
+      g_main_context_iteration (wait->context, FALSE);
+      g_usleep (1000);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    }
+}
+
+/* Delivers a message to alice's INBOX as another client would. */
+static void
+deliver_message (const char *subject)
+{
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GBytes) input = NULL;
+  g_autofree char *message = g_strdup_printf ("From: Bob <bob@example.test>\r\nTo: alice@example.test\r\n"
+                                              "Subject: %s\r\nMessage-ID: <%s@example.test>\r\n"
+                                              "Date: Sun, 22 Nov 2026 08:00:00 +0000\r\n\r\nHello.\r\n",
+                                              subject, subject);
+  g_autoptr(GError) error = NULL;
+
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE, &error, sandbox->doveadm, "-c", sandbox->dovecot_conf,
+                              "save", "-u", "alice", "-m", "INBOX", NULL);
+  g_assert_no_error (error);
+  input = g_bytes_new (message, strlen (message));
+  g_assert_true (g_subprocess_communicate (process, input, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (process));
+}
+
+static void
+session_select_inbox (TernImapSession *session)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TernImapSelected) selected = NULL;
+  TernWait wait;
+
+  tern_wait_begin (&wait);
+  tern_imap_session_select_async (session, "INBOX", FALSE, 0, 0, NULL, tern_wait_cb, &wait);
+  selected = tern_imap_session_select_finish (session, tern_wait_end (&wait), &error);
+  tern_wait_clear (&wait);
+  g_assert_no_error (error);
+}
+
+static void
+session_noop (TernImapSession *session)
+{
+  g_autoptr(GError) error = NULL;
+  TernWait wait;
+
+  tern_wait_begin (&wait);
+  tern_imap_session_noop_async (session, NULL, tern_wait_cb, &wait);
+  g_assert_true (tern_imap_session_noop_finish (session, tern_wait_end (&wait), &error));
+  tern_wait_clear (&wait);
+  g_assert_no_error (error);
+}
+
+static void
+test_idle_new_mail (void)
+{
+  const TernTestSandboxUser *alice = tern_test_sandbox_get_user (sandbox, "alice");
+  g_autoptr(TernProtocolLog) log = NULL;
+  g_autoptr(TernImapSession) session = sandbox_session (TERN_SECURITY_TLS, &log);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree char *text = NULL;
+  IdleSeen seen = { 0 };
+  TernWait wait;
+
+  g_assert_true (session_connect (session, alice->password, &error));
+  g_assert_no_error (error);
+  g_assert_true (tern_imap_session_has_capability (session, "IDLE"));
+  session_select_inbox (session);
+
+  /* Another client delivers: EXISTS arrives during IDLE; stop → DONE → OK. */
+  tern_wait_begin (&wait);
+  tern_imap_session_idle_async (session, idle_seen_cb, &seen, NULL, tern_wait_cb, &wait);
+  iterate_until (&wait, NULL, session);
+  deliver_message ("idle-1");
+  iterate_until (&wait, &seen.exists, session);
+  g_assert_true (tern_imap_session_is_idling (session));
+  tern_imap_session_idle_stop (session);
+  tern_imap_session_idle_stop (session);  /* twice is harmless */
+  g_assert_true (tern_imap_session_idle_finish (session, tern_wait_end (&wait), &error));
+  tern_wait_clear (&wait);
+  g_assert_no_error (error);
+  g_assert_false (tern_imap_session_is_idling (session));
+  session_noop (session);
+
+  /* Again (callers loop), ended by the cancellable: DONE, OK, CANCELLED. */
+  tern_wait_begin (&wait);
+  tern_imap_session_idle_async (session, idle_seen_cb, &seen, cancellable, tern_wait_cb, &wait);
+  iterate_until (&wait, NULL, session);
+  g_cancellable_cancel (cancellable);
+  g_assert_false (tern_imap_session_idle_finish (session, tern_wait_end (&wait), &error));
+  tern_wait_clear (&wait);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  session_noop (session);
+
+  /* Ended by another command, which runs after the server's OK. */
+  {
+    TernWait noop_wait;
+
+    tern_wait_begin (&wait);
+    tern_imap_session_idle_async (session, idle_seen_cb, &seen, NULL, tern_wait_cb, &wait);
+    iterate_until (&wait, NULL, session);
+    tern_imap_session_noop_async (session, NULL, tern_wait_cb, &noop_wait);
+    g_assert_true (tern_imap_session_idle_finish (session, tern_wait_end (&wait), &error));
+    g_assert_no_error (error);
+    noop_wait.context = wait.context;
+    noop_wait.result = NULL;
+    g_main_context_push_thread_default (noop_wait.context);
+    g_assert_true (tern_imap_session_noop_finish (session, tern_wait_end (&noop_wait), &error));
+    g_assert_no_error (error);
+    g_clear_object (&noop_wait.result);
+    tern_wait_clear (&wait);
+  }
+
+  /* Polling, for servers without IDLE: NOOP hands over the news. */
+  {
+    IdleSeen polled = { 0 };
+
+    deliver_message ("poll-1");
+    tern_wait_begin (&wait);
+    tern_imap_session_poll_async (session, idle_seen_cb, &polled, NULL, tern_wait_cb, &wait);
+    g_assert_true (tern_imap_session_poll_finish (session, tern_wait_end (&wait), &error));
+    tern_wait_clear (&wait);
+    g_assert_no_error (error);
+    g_assert_cmpuint (polled.exists, >, 0);
+  }
+  session_logout (session);
+
+  text = tern_protocol_log_dup_text (log);
+  g_assert_nonnull (strstr (text, " IDLE"));
+  g_assert_nonnull (strstr (text, "DONE"));
+}
+
+/* A fake server that lets an account with security "none" log in, then
+ * hands IDLE to SCRIPT's rest. */
+static char *
+fake_login (TernTestFakeServer *server,
+            GIOStream          *stream)
+{
+  g_autofree char *login = NULL;
+  g_autofree char *reply = NULL;
+
+  tern_test_fake_server_write (stream, "* OK [CAPABILITY IMAP4rev1 IDLE] fake ready\r\n");
+  login = tern_test_fake_server_read_line (server, stream);
+  if (login == NULL || strchr (login, ' ') == NULL)
+    return NULL;
+  reply = g_strdup_printf ("%.*s OK [CAPABILITY IMAP4rev1 IDLE] logged in\r\n",
+                           (int) (strchr (login, ' ') - login), login);
+  tern_test_fake_server_write (stream, reply);
+  return tern_test_fake_server_read_line (server, stream);  /* the IDLE */
+}
+
+static char *
+tag_of (const char *line)
+{
+  return g_strndup (line, strchr (line, ' ') != NULL ? (gsize) (strchr (line, ' ') - line) : strlen (line));
+}
+
+static void
+script_bye_mid_idle (TernTestFakeServer *server,
+                     GIOStream          *stream)
+{
+  g_autofree char *idle = fake_login (server, stream);
+
+  if (idle == NULL)
+    return;
+  tern_test_fake_server_write (stream, "+ idling\r\n* 4 EXISTS\r\n* BYE shutting down\r\n");
+  tern_test_fake_server_wait_go (server);
+}
+
+static void
+script_no_continuation (TernTestFakeServer *server,
+                        GIOStream          *stream)
+{
+  g_autofree char *idle = fake_login (server, stream);
+
+  if (idle == NULL)
+    return;
+  /* News, but never the "+": DONE must not be sent. */
+  tern_test_fake_server_write (stream, "* 4 EXISTS\r\n");
+  tern_test_fake_server_record_after (server, tern_test_fake_server_read_to_end (stream));
+}
+
+static void
+script_crossing_done (TernTestFakeServer *server,
+                      GIOStream          *stream)
+{
+  g_autofree char *idle = fake_login (server, stream);
+  g_autofree char *tag = NULL;
+  g_autofree char *reply = NULL;
+  g_autofree char *done = NULL;
+  g_autofree char *noop = NULL;
+
+  if (idle == NULL)
+    return;
+  tag = tag_of (idle);
+  tern_test_fake_server_write (stream, "+ idling\r\n");
+  tern_test_fake_server_wait_go (server);
+  /* The server ends IDLE itself just as the client sends DONE. */
+  reply = g_strdup_printf ("* 5 EXISTS\r\n%s OK IDLE over\r\n", tag);
+  tern_test_fake_server_write (stream, reply);
+  done = tern_test_fake_server_read_line (server, stream);
+  tern_test_fake_server_write (stream, "DONE BAD unknown command\r\n");
+  noop = tern_test_fake_server_read_line (server, stream);
+  if (noop != NULL)
+    {
+      g_autofree char *noop_tag = tag_of (noop);
+      g_autofree char *ok = g_strdup_printf ("%s OK NOOP done\r\n", noop_tag);
+
+      tern_test_fake_server_write (stream, ok);
+    }
+  tern_test_fake_server_read_to_end (stream);
+}
+
+/* Like tern_wait_begin(), on the global default context: the fake server
+ * accepts connections there. */
+static void
+wait_begin_default (TernWait *wait)
+{
+  wait->context = g_main_context_ref (g_main_context_default ());
+  wait->result = NULL;
+  g_main_context_push_thread_default (wait->context);
+}
+
+static TernImapSession *
+fake_session (TernTestFakeServer *server)
+{
+  g_autoptr(TernAccount) account = make_account ("127.0.0.1", server->port, TERN_SECURITY_NONE, "alice");
+  TernImapSession *session = tern_imap_session_new (account);
+  g_autoptr(GError) error = NULL;
+  TernWait wait;
+
+  tern_connection_set_read_timeout (tern_imap_session_get_connection (session), 1000);
+  wait_begin_default (&wait);
+  tern_imap_session_connect_async (session, "secret-password", NULL, tern_wait_cb, &wait);
+  g_assert_true (tern_imap_session_connect_finish (session, tern_wait_end (&wait), &error));
+  tern_wait_clear (&wait);
+  g_assert_no_error (error);
+  return session;
+}
+
+static void
+test_idle_hostile (void)
+{
+  /* BYE during IDLE: handed over, then the error says the server ended it. */
+  {
+    g_autoptr(TernTestFakeServer) server = tern_test_fake_server_new (script_bye_mid_idle, NULL);
+    g_autoptr(TernImapSession) session = fake_session (server);
+    g_autoptr(GError) error = NULL;
+    IdleSeen seen = { 0 };
+    TernWait wait;
+
+    wait_begin_default (&wait);
+    tern_imap_session_idle_async (session, idle_seen_cb, &seen, NULL, tern_wait_cb, &wait);
+    iterate_until (&wait, &seen.bye, session);
+    tern_test_fake_server_go (server);
+    g_assert_false (tern_imap_session_idle_finish (session, tern_wait_end (&wait), &error));
+    tern_wait_clear (&wait);
+    g_assert_error (error, TERN_IMAP_SESSION_ERROR, TERN_IMAP_SESSION_ERROR_BYE);
+    g_assert_cmpuint (seen.exists, ==, 1);
+    g_assert_false (tern_imap_session_is_authenticated (session));
+  }
+
+  /* No "+": a stop sends no DONE, and the silence ends in a timeout. */
+  {
+    g_autoptr(TernTestFakeServer) server = tern_test_fake_server_new (script_no_continuation, NULL);
+    g_autoptr(TernImapSession) session = fake_session (server);
+    g_autoptr(GError) error = NULL;
+    IdleSeen seen = { 0 };
+    TernWait wait;
+
+    wait_begin_default (&wait);
+    tern_imap_session_idle_async (session, idle_seen_cb, &seen, NULL, tern_wait_cb, &wait);
+    iterate_until (&wait, &seen.exists, session);
+    g_assert_false (tern_imap_session_is_idling (session));
+    tern_imap_session_idle_stop (session);
+    g_assert_false (tern_imap_session_idle_finish (session, tern_wait_end (&wait), &error));
+    tern_wait_clear (&wait);
+    g_assert_error (error, TERN_NET_ERROR, TERN_NET_ERROR_TIMEOUT);
+    tern_test_fake_server_wait (server, 1);
+    g_assert_cmpint (server->bytes_after, ==, 0);
+    g_assert_null (strstr (server->lines, "DONE"));
+  }
+
+  /* The server ends IDLE as DONE crosses it: its "DONE BAD" is no reply to
+   * the next command. */
+  {
+    g_autoptr(TernTestFakeServer) server = tern_test_fake_server_new (script_crossing_done, NULL);
+    g_autoptr(TernImapSession) session = fake_session (server);
+    g_autoptr(GError) error = NULL;
+    IdleSeen seen = { 0 };
+    TernWait wait;
+
+    wait_begin_default (&wait);
+    tern_imap_session_idle_async (session, idle_seen_cb, &seen, NULL, tern_wait_cb, &wait);
+    iterate_until (&wait, NULL, session);
+    tern_imap_session_idle_stop (session);
+    tern_test_fake_server_go (server);
+    g_assert_true (tern_imap_session_idle_finish (session, tern_wait_end (&wait), &error));
+    tern_wait_clear (&wait);
+    g_assert_no_error (error);
+    g_assert_cmpuint (seen.exists, ==, 1);
+    {
+      TernWait noop;
+
+      wait_begin_default (&noop);
+      tern_imap_session_noop_async (session, NULL, tern_wait_cb, &noop);
+      g_assert_true (tern_imap_session_noop_finish (session, tern_wait_end (&noop), &error));
+      tern_wait_clear (&noop);
+      g_assert_no_error (error);
+    }
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -483,6 +836,8 @@ main (int   argc,
   g_test_add_func ("/tern/imap/session/preauth-plaintext", test_preauth_plaintext);
   g_test_add_func ("/tern/imap/session/bad-greetings", test_bad_greetings);
   g_test_add_func ("/tern/imap/session/alert-before-tls", test_alert_before_tls);
+  g_test_add_func ("/tern/imap/session/idle-new-mail", test_idle_new_mail);
+  g_test_add_func ("/tern/imap/session/idle-hostile", test_idle_hostile);
 
   status = g_test_run ();
   tern_test_sandbox_stop (sandbox);
