@@ -42,6 +42,9 @@ struct _TernAccountWorker
 
   /* The background thread's own. */
   TernImapSession *session;
+  gboolean         news;            /* the server said something during IDLE or a poll */
+  gboolean         idle_timed_out;
+  guint            polls;
 };
 
 G_DEFINE_FINAL_TYPE (TernAccountWorker, tern_account_worker, G_TYPE_OBJECT)
@@ -580,6 +583,91 @@ sleep_until_woken (TernAccountWorker *self,
   return woken;
 }
 
+static void
+news_cb (TernImapResponse *response,
+         gpointer          user_data)
+{
+  TernAccountWorker *self = user_data;
+
+  switch (response->kind)
+    {
+    case TERN_IMAP_RESPONSE_EXISTS:
+    case TERN_IMAP_RESPONSE_EXPUNGE:
+    case TERN_IMAP_RESPONSE_VANISHED:
+    case TERN_IMAP_RESPONSE_FETCH:
+      self->news = TRUE;
+      /* Ends IDLE now: the pass that follows fetches what arrived. */
+      if (tern_imap_session_is_idling (self->session))
+        tern_imap_session_idle_stop (self->session);
+      break;
+    default:
+      break;
+    }
+}
+
+static gboolean
+idle_deadline_cb (gpointer user_data)
+{
+  TernAccountWorker *self = user_data;
+
+  self->idle_timed_out = TRUE;
+  tern_imap_session_idle_stop (self->session);
+  return G_SOURCE_REMOVE;
+}
+
+/* IDLE on the inbox until the server has news, a wake-up or the poll
+ * interval; *FULL_CHECK as for wait_for_news(). */
+static gboolean
+idle_on_inbox (TernAccountWorker  *self,
+               GCancellable       *wait_cancellable,
+               gboolean           *full_check,
+               GError            **error)
+{
+  g_autoptr(TernImapSelected) selected = NULL;
+  gint64 deadline = g_get_monotonic_time () + (gint64) self->poll_interval * G_USEC_PER_SEC;
+
+  WAIT (tern_imap_session_select_async (self->session, "INBOX", TRUE, 0, 0, self->stop_cancellable,
+                                        tern_wait_cb, &wait_),
+        selected = tern_imap_session_select_finish (self->session, RESULT, error));
+  if (selected == NULL)
+    return FALSE;
+
+  self->news = FALSE;
+  self->idle_timed_out = FALSE;
+  while (!self->news && !self->idle_timed_out)
+    {
+      g_autoptr(GError) local_error = NULL;
+      gint64 left = deadline - g_get_monotonic_time ();
+      GSource *timeout;
+      gboolean ok;
+      TernWait wait;
+
+      if (left <= 0)
+        break;
+      tern_wait_begin (&wait);
+      timeout = g_timeout_source_new ((guint) MAX (left / 1000, 1));
+      g_source_set_callback (timeout, idle_deadline_cb, self, NULL);
+      g_source_attach (timeout, wait.context);
+      tern_imap_session_idle_async (self->session, news_cb, self, wait_cancellable, tern_wait_cb, &wait);
+      ok = tern_imap_session_idle_finish (self->session, tern_wait_end (&wait), &local_error);
+      g_source_destroy (timeout);
+      g_source_unref (timeout);
+      tern_wait_clear (&wait);
+      if (!ok)
+        {
+          if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !self->stopping)
+            {
+              *full_check = FALSE;   /* woken: the loop sees why */
+              return TRUE;
+            }
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+    }
+  *full_check = TRUE;
+  return TRUE;
+}
+
 /* Connected and in sync: waits for the server to say something, for a
  * wake-up or for the poll interval. Returns FALSE with ERROR when the
  * connection failed; *FULL_CHECK says whether a full pass is due. */
@@ -588,19 +676,47 @@ wait_for_news (TernAccountWorker  *self,
                gboolean           *full_check,
                GError            **error)
 {
+  g_autoptr(GCancellable) wait_cancellable = g_cancellable_new ();
   gboolean woken;
   gboolean ok;
 
-  woken = sleep_until_woken (self, self->poll_interval);
-  if (self->stopping)
-    return TRUE;
-  *full_check = !woken;
-  if (woken)
-    return TRUE;
-  /* Keeps the connection alive and learns whether it still is. */
-  WAIT (tern_imap_session_noop_async (self->session, self->stop_cancellable, tern_wait_cb, &wait_),
-        ok = tern_imap_session_noop_finish (self->session, RESULT, error));
-  return ok;
+  g_mutex_lock (&self->lock);
+  woken = self->woken;
+  self->woken = FALSE;
+  g_set_object (&self->wait_cancellable, wait_cancellable);
+  g_mutex_unlock (&self->lock);
+  if (woken || self->stopping)
+    {
+      *full_check = FALSE;
+      return TRUE;
+    }
+
+  if (tern_imap_session_has_capability (self->session, "IDLE"))
+    {
+      ok = idle_on_inbox (self, wait_cancellable, full_check, error);
+      g_mutex_lock (&self->lock);
+      self->woken = FALSE;
+      g_mutex_unlock (&self->lock);
+      return ok;
+    }
+
+  /* Without IDLE: sleep, then NOOP, which brings the server's news. */
+  woken = sleep_until_woken (self, MIN (self->poll_interval, 60));
+  if (self->stopping || woken)
+    {
+      *full_check = FALSE;
+      return TRUE;
+    }
+  self->news = FALSE;
+  WAIT (tern_imap_session_poll_async (self->session, news_cb, self, self->stop_cancellable, tern_wait_cb, &wait_),
+        ok = tern_imap_session_poll_finish (self->session, RESULT, error));
+  if (!ok)
+    return FALSE;
+  self->polls++;
+  *full_check = self->news || self->polls * MIN (self->poll_interval, 60) >= self->poll_interval;
+  if (*full_check)
+    self->polls = 0;
+  return TRUE;
 }
 
 static gboolean
