@@ -448,6 +448,24 @@ tern_imap_sync_run (TernImapSync  *self,
   if (list == NULL)
     return FALSE;
 
+  /* Folders deleted on the server (by another client) go here too. */
+  {
+    g_autoptr(GPtrArray) listed = g_ptr_array_new ();
+    gboolean ok;
+
+    for (guint i = 0; i < list->len; i++)
+      {
+        TernImapMailbox *mailbox = ((TernImapResponse *) g_ptr_array_index (list, i))->mailbox;
+
+        if (mailbox->name_valid && !(mailbox->attrs & TERN_IMAP_MAILBOX_NONEXISTENT))
+          g_ptr_array_add (listed, mailbox->name);
+      }
+    WAIT (tern_store_prune_folders_async (self->store, account_id, listed, cancellable, tern_wait_cb, &wait_),
+          ok = tern_store_prune_folders_finish (self->store, RESULT, error));
+    if (!ok)
+      return FALSE;
+  }
+
   for (guint i = 0; i < list->len; i++)
     {
       TernImapMailbox *mailbox = ((TernImapResponse *) g_ptr_array_index (list, i))->mailbox;

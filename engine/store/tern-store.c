@@ -3489,6 +3489,91 @@ tern_store_apply_folder_action_finish (TernStore     *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+typedef struct
+{
+  char      *account_id;
+  GPtrArray *paths;
+} PruneData;
+
+static void
+prune_data_free (PruneData *data)
+{
+  g_free (data->account_id);
+  g_ptr_array_unref (data->paths);
+  g_free (data);
+}
+
+static gboolean
+prune_folders_func (TernStore  *self,
+                    Txn        *txn,
+                    gpointer    user_data,
+                    GError    **error)
+{
+  PruneData *data = user_data;
+  g_autoptr(GHashTable) listed = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt;
+
+  for (guint i = 0; i < data->paths->len; i++)
+    g_hash_table_add (listed, g_ptr_array_index (data->paths, i));
+
+  /* A folder made here and not yet on the server stays. */
+  stmt = writer_stmt (self, "SELECT path FROM folders WHERE account_id = ?1 AND local = 0 AND NOT EXISTS"
+                            " (SELECT 1 FROM pending_ops p WHERE p.account_id = ?1"
+                            "  AND p.kind IN ('create-folder', 'rename-folder'))", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, data->account_id);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const char *path = (const char *) sqlite3_column_text (stmt, 0);
+
+      if (!g_hash_table_contains (listed, path))
+        g_ptr_array_add (gone, g_strdup (path));
+    }
+  sqlite3_reset (stmt);
+  for (guint i = 0; i < gone->len; i++)
+    if (!delete_folder_rows (self, txn, data->account_id, g_ptr_array_index (gone, i), error))
+      return FALSE;
+  return TRUE;
+}
+
+/**
+ * tern_store_prune_folders_async:
+ * @paths: (element-type utf8): every folder the server listed
+ *
+ * Removes the account's server folders (and their messages) that the
+ * server no longer lists. Does nothing while folder actions are queued.
+ */
+void
+tern_store_prune_folders_async (TernStore           *self,
+                                const char          *account_id,
+                                GPtrArray           *paths,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  PruneData *data;
+
+  g_return_if_fail (TERN_IS_STORE (self));
+  g_return_if_fail (paths != NULL);
+
+  data = g_new0 (PruneData, 1);
+  data->account_id = g_strdup (account_id);
+  data->paths = g_ptr_array_ref (paths);
+  queue_op (self, prune_folders_func, data, (GDestroyNotify) prune_data_free, RESULT_BOOLEAN,
+            new_task (self, tern_store_prune_folders_async, cancellable, callback, user_data));
+}
+
+gboolean
+tern_store_prune_folders_finish (TernStore     *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* Quota */
 
 typedef struct

@@ -212,6 +212,17 @@ gboolean    tern_store_apply_folder_action_finish (TernStore          *self,
                                                    GAsyncResult       *result,
                                                    GError            **error);
 
+/* The server no longer lists these folders: they go, with their messages. */
+void        tern_store_prune_folders_async (TernStore           *self,
+                                            const char          *account_id,
+                                            GPtrArray           *paths,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+gboolean    tern_store_prune_folders_finish (TernStore          *self,
+                                             GAsyncResult       *result,
+                                             GError            **error);
+
 /* One queued action for the server, oldest first. Rows are TernStoreUid
  * (flags unused): the message and its UID in FOLDER_ID, 0 while an earlier
  * queued move has not told it. KIND is SET_FLAGS, MOVE or EXPUNGE, or a
