@@ -63,6 +63,9 @@ tern_imap_replay_get_n_dropped (TernImapReplay *self)
   return self->n_dropped;
 }
 
+/* The mark of a copy sent but not known to be done. */
+#define IN_FLIGHT "in flight"
+
 #define WAIT(call, finish) \
   G_STMT_START { TernWait wait_; tern_wait_begin (&wait_); call; finish; tern_wait_clear (&wait_); } G_STMT_END
 #define RESULT (tern_wait_end (&wait_))
@@ -401,6 +404,38 @@ replay_one (TernImapReplay               *self,
               ok = tern_imap_session_move_finish_full (self->session, RESULT, NULL, &source, &dest, &failure));
         if (ok)
           mapping = map_copyuid (action, source, dest);
+      }
+      break;
+
+    case TERN_STORE_ACTION_COPY:
+      {
+        g_autofree char *to = folder_raw_name (self, action->to_folder_id, NULL, &failure);
+        TernImapCommand *command;
+        g_autoptr(TernImapResponse) tagged = NULL;
+
+        if (to == NULL)
+          return drop_action (self, action, cancellable, error);
+        /* A copy is the one action a second sending would repeat. One that
+         * was under way when the pass ended is not sent again: the next
+         * sync shows whether the server made it. */
+        if (action->attempts > 0 && g_strcmp0 (action->last_error, IN_FLIGHT) == 0)
+          return finish_action (self, action, NULL, NULL, cancellable, error);
+        WAIT (tern_store_fail_action_async (self->store, action->id, IN_FLIGHT, FALSE, cancellable, tern_wait_cb, &wait_),
+              ok = tern_store_fail_action_finish (self->store, RESULT, error));
+        if (!ok)
+          return FALSE;
+        command = tern_imap_session_new_command (self->session, "UID COPY");
+        tern_imap_command_add_sequence (command, uids);
+        if (!tern_imap_command_add_raw_mailbox (command, to, &failure))
+          {
+            tern_imap_command_free (command);
+            return drop_action (self, action, cancellable, error);
+          }
+        WAIT (tern_imap_session_run_async (self->session, command, NULL, NULL, NULL, cancellable, tern_wait_cb, &wait_),
+              tagged = tern_imap_session_run_finish (self->session, RESULT, &failure));
+        ok = tagged != NULL;
+        if (ok && tagged->code != NULL && tagged->code->kind == TERN_IMAP_CODE_COPYUID)
+          mapping = map_copyuid (action, tagged->code->uids, tagged->code->dest_uids);
       }
       break;
 

@@ -2490,7 +2490,7 @@ row_awaits_uid (TernStore   *self,
                 gboolean    *awaits,
                 GError     **error)
 {
-  sqlite3_stmt *stmt = writer_stmt (self, "SELECT 1 FROM pending_ops WHERE account_id = ?1 AND kind = 'move'"
+  sqlite3_stmt *stmt = writer_stmt (self, "SELECT 1 FROM pending_ops WHERE account_id = ?1 AND kind IN ('move', 'copy')"
                                           " AND (' ' || message_rows || ' ') LIKE ('% ' || ?2 || ':%')", error);
   int rc;
 
@@ -2642,6 +2642,130 @@ account_role_folder (TernStore   *self,
   return id;
 }
 
+/* Copies row ID into TO_FOLDER (no UID yet, its body file copied);
+ * returns the new row's id. */
+static gint64
+copy_row (TernStore   *self,
+          Txn         *txn,
+          gint64       id,
+          gint64       to_folder,
+          GError     **error)
+{
+  sqlite3_stmt *stmt;
+  g_autofree char *body_file = NULL;
+  gint64 copy = 0;
+  gint64 date = 0;
+  guint flags = 0;
+
+  stmt = writer_stmt (self, "INSERT INTO messages (account_id, folder_id, message_id, in_reply_to, refs, thread_id,"
+                            " thread_subject, subject, from_name, from_addr, to_list, cc_list, date, internal_date,"
+                            " size, flags, keywords, has_attachments, preview, list_id, error)"
+                            " SELECT account_id, ?1, message_id, in_reply_to, refs, thread_id, thread_subject, subject,"
+                            " from_name, from_addr, to_list, cc_list, date, internal_date, size, flags, keywords,"
+                            " has_attachments, preview, list_id, error FROM messages WHERE id = ?2"
+                            " RETURNING id, date, flags", error);
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_int64 (stmt, 1, to_folder);
+  sqlite3_bind_int64 (stmt, 2, id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      copy = sqlite3_column_int64 (stmt, 0);
+      date = sqlite3_column_int64 (stmt, 1);
+      flags = (guint) sqlite3_column_int (stmt, 2);
+      sqlite3_step (stmt);
+    }
+  sqlite3_reset (stmt);
+  if (copy == 0)
+    {
+      g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_NOT_FOUND, "The message is no longer here");
+      return 0;
+    }
+  count_added (txn, to_folder, flags);
+  tern_store_changes_add_message (txn->changes, TERN_STORE_CHANGE_ADDED, copy, to_folder, date, flags);
+
+  stmt = writer_stmt (self, "INSERT INTO messages_fts (rowid, subject, addresses, body)"
+                            " SELECT ?1, subject, addresses, body FROM messages_fts WHERE rowid = ?2", error);
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_int64 (stmt, 1, copy);
+  sqlite3_bind_int64 (stmt, 2, id);
+  if (!step_done (self, stmt, error))
+    return 0;
+  stmt = writer_stmt (self, "INSERT INTO message_refs (account_id, ref, message_row)"
+                            " SELECT account_id, ref, ?1 FROM message_refs WHERE message_row = ?2", error);
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_int64 (stmt, 1, copy);
+  sqlite3_bind_int64 (stmt, 2, id);
+  if (!step_done (self, stmt, error))
+    return 0;
+
+  stmt = writer_stmt (self, "SELECT body_file FROM messages WHERE id = ? AND body_state = 2", error);
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_int64 (stmt, 1, id);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
+    body_file = g_build_filename (self->data_dir, (const char *) sqlite3_column_text (stmt, 0), NULL);
+  sqlite3_reset (stmt);
+  if (body_file != NULL)
+    {
+      g_autoptr(GMappedFile) mapped = g_mapped_file_new (body_file, FALSE, NULL);
+      g_autoptr(GBytes) bytes = mapped != NULL ? g_mapped_file_get_bytes (mapped) : NULL;
+
+      /* Without its file the copy is a summary, fetched again when opened. */
+      if (bytes != NULL && !set_body_file (self, txn, copy, bytes, error))
+        return 0;
+    }
+  return copy;
+}
+
+static gboolean
+apply_copy (TernStore    *self,
+            Txn          *txn,
+            ActionGroup  *group,
+            gint64        to_folder,
+            GError      **error)
+{
+  g_autoptr(GArray) copies = g_array_new (FALSE, TRUE, sizeof (TernStoreUid));
+  g_autofree char *args = NULL;
+  g_autofree char *rows = NULL;
+  sqlite3_stmt *stmt;
+
+  for (guint i = 0; i < group->all_ids->len; i++)
+    {
+      gint64 id = g_array_index (group->all_ids, gint64, i);
+      gint64 copy = copy_row (self, txn, id, to_folder, error);
+
+      if (copy == 0)
+        return FALSE;
+      /* The server hears of the rows that have a UID: the copy's row with
+       * its source's UID, so COPYUID names the copy's new UID. */
+      for (guint j = 0; j < group->rows->len; j++)
+        if (g_array_index (group->rows, TernStoreUid, j).id == id && g_array_index (group->rows, TernStoreUid, j).uid > 0)
+          {
+            TernStoreUid row = { .id = copy, .uid = g_array_index (group->rows, TernStoreUid, j).uid };
+
+            g_array_append_val (copies, row);
+          }
+    }
+  if (group->local || copies->len == 0)
+    return TRUE;
+  rows = format_action_rows (copies);
+  args = g_strdup_printf ("{\"to\":%" G_GINT64_FORMAT "}", to_folder);
+  stmt = writer_stmt (self, "INSERT INTO pending_ops (account_id, kind, folder_id, uidvalidity, message_rows, args, created)"
+                            " VALUES (?, 'copy', ?, ?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, group->account_id);
+  sqlite3_bind_int64 (stmt, 2, group->folder_id);
+  sqlite3_bind_int64 (stmt, 3, group->uidvalidity);
+  bind_text (stmt, 4, rows);
+  bind_text (stmt, 5, args);
+  sqlite3_bind_int64 (stmt, 6, g_get_real_time () / G_USEC_PER_SEC);
+  return step_done (self, stmt, error);
+}
+
 static gboolean
 apply_move (TernStore    *self,
             Txn          *txn,
@@ -2683,7 +2807,8 @@ apply_action_func (TernStore  *self,
 
   if (groups == NULL)
     return FALSE;
-  if (data->kind == TERN_STORE_ACTION_MOVE && folder_account (self, data->folder_id, &to_account, error) == 0)
+  if ((data->kind == TERN_STORE_ACTION_MOVE || data->kind == TERN_STORE_ACTION_COPY) &&
+      folder_account (self, data->folder_id, &to_account, error) == 0)
     return FALSE;
 
   for (guint i = 0; i < groups->len; i++)
@@ -2711,6 +2836,17 @@ apply_action_func (TernStore  *self,
               return FALSE;
             }
           if (!apply_move (self, txn, group, data->folder_id, error))
+            return FALSE;
+          break;
+
+        case TERN_STORE_ACTION_COPY:
+          if (g_strcmp0 (to_account, group->account_id) != 0)
+            {
+              g_set_error (error, TERN_STORE_ERROR, TERN_STORE_ERROR_FAILED,
+                           "Messages can only be copied within their account");
+              return FALSE;
+            }
+          if (!apply_copy (self, txn, group, data->folder_id, error))
             return FALSE;
           break;
 
@@ -2865,9 +3001,9 @@ tern_store_list_pending_actions (TernStore  *self,
           action->add = (guint) json_int_member (args, "add");
           action->remove = (guint) json_int_member (args, "remove");
         }
-      else if (g_strcmp0 (kind, "move") == 0)
+      else if (g_strcmp0 (kind, "move") == 0 || g_strcmp0 (kind, "copy") == 0)
         {
-          action->kind = TERN_STORE_ACTION_MOVE;
+          action->kind = g_strcmp0 (kind, "move") == 0 ? TERN_STORE_ACTION_MOVE : TERN_STORE_ACTION_COPY;
           action->to_folder_id = json_int_member (args, "to");
         }
       else if (g_strcmp0 (kind, "expunge") == 0)
@@ -2984,7 +3120,9 @@ complete_action_func (TernStore  *self,
   sqlite3_reset (stmt);
   if (account_id == NULL)
     return TRUE;   /* completed before (a replay after a crash) */
-  if (data->give_up || g_strcmp0 (kind, "move") != 0)
+  /* Given up, a move or copy leaves no row behind without a UID: the next
+   * sync shows the server's truth. */
+  if (g_strcmp0 (kind, "move") != 0 && g_strcmp0 (kind, "copy") != 0)
     return TRUE;
 
   /* A move: the moved rows learn their UIDs in the destination, or hand

@@ -179,6 +179,7 @@ typedef enum
 {
   TERN_STORE_ACTION_SET_FLAGS,   /* set and clear flags */
   TERN_STORE_ACTION_MOVE,        /* to another folder of the same account */
+  TERN_STORE_ACTION_COPY,        /* into another folder of the same account */
   TERN_STORE_ACTION_TRASH,       /* to the account's Trash; for good from Trash or without one */
   TERN_STORE_ACTION_EXPUNGE,     /* for good */
   TERN_STORE_ACTION_CREATE_FOLDER,
@@ -225,7 +226,8 @@ gboolean    tern_store_prune_folders_finish (TernStore          *self,
 
 /* One queued action for the server, oldest first. Rows are TernStoreUid
  * (flags unused): the message and its UID in FOLDER_ID, 0 while an earlier
- * queued move has not told it. KIND is SET_FLAGS, MOVE or EXPUNGE, or a
+ * queued move has not told it. KIND is SET_FLAGS, MOVE, COPY (rows: the copies, with their
+ * source's UID) or EXPUNGE, or a
  * folder action (with PATH, and NEW_PATH for a rename; no rows). */
 typedef struct
 {

@@ -315,6 +315,34 @@ test_refused_and_stale_actions (Fixture       *f,
   g_assert_cmpuint (tern_store_count_pending_actions (f->store, ACCOUNT), ==, 0);
 }
 
+static void
+test_copy_names_the_copy (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GPtrArray) actions = NULL;
+  TernStorePendingAction *copy;
+  gint64 copy_id;
+
+  apply (f, TERN_STORE_ACTION_COPY, f->ids[0], 0, 0, f->archive);
+  /* The original stays; a copy without a UID joins Archive. */
+  g_assert_cmpint (query (f, "SELECT folder_id FROM messages WHERE id = %" G_GINT64_FORMAT, f->ids[0]), ==, f->inbox);
+  g_assert_cmpint (query (f, "SELECT count(*) FROM messages WHERE folder_id = %" G_GINT64_FORMAT, f->archive), ==, 1);
+  copy_id = query (f, "SELECT id FROM messages WHERE folder_id = %" G_GINT64_FORMAT, f->archive);
+  g_assert_cmpint (copy_id, !=, f->ids[0]);
+  g_assert_cmpint (query (f, "SELECT total FROM folders WHERE id = %" G_GINT64_FORMAT, f->archive), ==, 1);
+  g_assert_cmpint (query (f, "SELECT count(*) FROM messages_fts WHERE rowid = %" G_GINT64_FORMAT, copy_id), ==, 1);
+
+  /* Queued with the copy's row and the source's UID, so COPYUID names it. */
+  actions = tern_store_list_pending_actions (f->store, ACCOUNT);
+  copy = action_at (actions, 0);
+  g_assert_cmpint (copy->kind, ==, TERN_STORE_ACTION_COPY);
+  g_assert_cmpint (g_array_index (copy->rows, TernStoreUid, 0).id, ==, copy_id);
+  g_assert_cmpuint (g_array_index (copy->rows, TernStoreUid, 0).uid, ==, 11);
+  complete (f, copy->id, copy_id, 300);
+  g_assert_cmpint (query (f, "SELECT uid FROM messages WHERE id = %" G_GINT64_FORMAT, copy_id), ==, 300);
+  g_assert_cmpint (query (f, "SELECT uid FROM messages WHERE id = %" G_GINT64_FORMAT, f->ids[0]), ==, 11);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -326,6 +354,7 @@ main (int    argc,
   ADD ("sync-leaves-queued-rows-alone", test_sync_leaves_queued_rows_alone);
   ADD ("move-hands-uid-on", test_move_hands_uid_on);
   ADD ("move-without-copyuid", test_move_without_copyuid);
+  ADD ("copy-names-the-copy", test_copy_names_the_copy);
   ADD ("trash-then-expunge", test_trash_then_expunge);
   ADD ("local-folders-queue-nothing", test_local_folders_queue_nothing);
   ADD ("refused-and-stale-actions", test_refused_and_stale_actions);

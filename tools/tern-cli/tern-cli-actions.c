@@ -242,16 +242,19 @@ lookup_folder (TernCliContext *ctx,
   return folder_id;
 }
 
-int
-tern_cli_move (int    argc,
-               char **argv)
+static int
+move_or_copy (int      argc,
+              char   **argv,
+              gboolean copy)
 {
   gboolean offline = FALSE;
   GOptionEntry entries[] = {
     { "offline", 0, 0, G_OPTION_ARG_NONE, &offline, "Only queue the change for the next sync", NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("ID… FOLDER - move messages to a folder of their account");
+  g_autoptr(GOptionContext) context =
+    g_option_context_new (copy ? "ID… FOLDER - copy messages into a folder of their account"
+                               : "ID… FOLDER - move messages to a folder of their account");
   g_auto(TernCliContext) ctx = { NULL, NULL };
   g_autoptr(GArray) ids = NULL;
   g_autofree char *account_id = NULL;
@@ -263,7 +266,8 @@ tern_cli_move (int    argc,
   if (argc < 3 || !parse_ids (argc, argv, 1, argc - 1, &ids))
     {
       if (argc < 3)
-        tern_cli_error ("move takes message ids and a folder: 'tern-cli move ID… FOLDER'");
+        tern_cli_error ("%s takes message ids and a folder: 'tern-cli %s ID… FOLDER'",
+                        copy ? "copy" : "move", copy ? "copy" : "move");
       return TERN_CLI_EXIT_USAGE;
     }
   if (!tern_cli_context_open (&ctx))
@@ -278,8 +282,24 @@ tern_cli_move (int    argc,
                       tern_cli_context_account_name (&ctx, account_id), argv[argc - 1]);
       return TERN_CLI_EXIT_FAILED;
     }
-  done = g_strdup_printf ("moved %u message%s to %s", ids->len, ids->len == 1 ? "" : "s", argv[argc - 1]);
-  return apply_and_send (&ctx, TERN_STORE_ACTION_MOVE, ids, 0, 0, folder_id, offline, done);
+  done = g_strdup_printf ("%s %u message%s to %s", copy ? "copied" : "moved", ids->len, ids->len == 1 ? "" : "s",
+                          argv[argc - 1]);
+  return apply_and_send (&ctx, copy ? TERN_STORE_ACTION_COPY : TERN_STORE_ACTION_MOVE, ids, 0, 0, folder_id,
+                         offline, done);
+}
+
+int
+tern_cli_move (int    argc,
+               char **argv)
+{
+  return move_or_copy (argc, argv, FALSE);
+}
+
+int
+tern_cli_copy (int    argc,
+               char **argv)
+{
+  return move_or_copy (argc, argv, TRUE);
 }
 
 int

@@ -52,6 +52,8 @@ int   tern_cli_flag           (int      argc,
                                char   **argv);
 int   tern_cli_move           (int      argc,
                                char   **argv);
+int   tern_cli_copy           (int      argc,
+                               char   **argv);
 int   tern_cli_delete         (int      argc,
                                char   **argv);
 int   tern_cli_folder         (int      argc,

@@ -26,6 +26,7 @@ static const char usage[] =
   "  watch             Stay connected and print new mail as it arrives [--account NAME]\n"
   "  flag ID…          Set or clear a flag: --set|--unset seen|flagged|answered|draft\n"
   "  move ID… FOLDER   Move messages to another folder of their account\n"
+  "  copy ID… FOLDER   Copy messages into another folder of their account\n"
   "  delete ID…        Move messages to Trash (for good from Trash) [--permanently]\n"
   "  folder create|rename|delete PATH [NEW-PATH]  Change an account's folders [--account NAME]\n"
   "  quota             Show the server's storage quota [--account NAME]\n"
@@ -167,6 +168,7 @@ main (int   argc,
       { "watch", tern_cli_watch },
       { "flag", tern_cli_flag },
       { "move", tern_cli_move },
+      { "copy", tern_cli_copy },
       { "delete", tern_cli_delete },
       { "quota", tern_cli_quota },
       { "folder", tern_cli_folder },
