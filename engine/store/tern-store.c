@@ -1648,6 +1648,19 @@ message_exists (TernStore              *self,
       sqlite3_bind_int64 (stmt, 2, info->uid);
       exists = sqlite3_step (stmt) == SQLITE_ROW;
       sqlite3_reset (stmt);
+      if (!exists)
+        {
+          /* Moved or expunged here while a sync read the server: the
+           * queued action removes it there too; it must not come back. */
+          stmt = writer_stmt (self, "SELECT 1 FROM pending_ops WHERE folder_id = ?1 AND kind IN ('move', 'expunge')"
+                                    " AND (' ' || message_rows || ' ') LIKE ('%:' || ?2 || ' %')", error);
+          if (stmt == NULL)
+            return TRUE;
+          sqlite3_bind_int64 (stmt, 1, folder_id);
+          sqlite3_bind_int64 (stmt, 2, info->uid);
+          exists = sqlite3_step (stmt) == SQLITE_ROW;
+          sqlite3_reset (stmt);
+        }
     }
   if (!exists && info->uidl != NULL)
     {

@@ -213,6 +213,19 @@ test_move_hands_uid_on (Fixture       *f,
   g_assert_cmpuint (flag->uidvalidity, ==, 8);
   g_assert_cmpuint (g_array_index (flag->rows, TernStoreUid, 0).uid, ==, 0);
 
+  /* A sync that read INBOX before the server moved it does not bring it back. */
+  {
+    g_autoptr(GPtrArray) infos = g_ptr_array_new_with_free_func ((GDestroyNotify) tern_message_info_free);
+    g_autoptr(GArray) inserted = NULL;
+    TernMessageInfo *again = tern_test_message_info ("m1@example.test", "Hello", 1700000001);
+
+    again->uid = 12;
+    g_ptr_array_add (infos, again);
+    inserted = tern_test_insert (f->store, f->inbox, infos);
+    g_assert_cmpint (g_array_index (inserted, gint64, 0), ==, 0);
+    g_assert_cmpint (query (f, "SELECT count(*) FROM messages WHERE folder_id = %" G_GINT64_FORMAT, f->inbox), ==, 3);
+  }
+
   /* COPYUID said 501. */
   complete (f, move->id, f->ids[1], 501);
   after = tern_store_list_pending_actions (f->store, ACCOUNT);
